@@ -1,0 +1,107 @@
+package dev.offpool;
+
+import java.util.List;
+
+/**
+ * An immutable snapshot of one allocator, taken by {@link OffPool#stats()}.
+ *
+ * <p>The byte accounting follows CPython's {@code sys._debugmallocstats()}: every byte of every arena is in exactly
+ * one of the seven {@code bytes...} fields, so they add up to {@link #arenaBytes()} exactly. Pool headers are the
+ * live-block bitmaps at each used pool's tail; the rest of a pool's header lives on the Java heap and is counted,
+ * apart from the arenas, in {@link #heapMetadataBytes()}.
+ *
+ * @param pageSource                 name of the page source arenas come from
+ * @param poolSizeBytes              pool size
+ * @param arenaSizeBytes             arena size
+ * @param sizeClasses                one row per size class, smallest first
+ * @param arenasAllocatedTotal       arenas ever opened
+ * @param arenasReclaimed            arenas released back to the page source
+ * @param arenasHighwater            the most arenas open at once
+ * @param arenasCurrent              arenas open now
+ * @param bytesInAllocatedBlocks     block bytes held by callers (whole blocks, not requested sizes)
+ * @param bytesInCachedBlocks        block bytes in thread caches
+ * @param bytesInAvailableBlocks     free block bytes in used pools
+ * @param bytesInUnusedPools         bytes of pools that serve no class
+ * @param bytesInPoolHeaders         bytes of used pools' bitmaps
+ * @param bytesLostToQuantization    bytes at the tail of used pools too small for another block
+ * @param bytesLostToArenaAlignment  bytes of arena chunks outside whole pools
+ * @param heapMetadataBytes          estimated Java-heap bytes of pool and arena bookkeeping (not in the sum)
+ */
+public record PoolStats(
+        String pageSource,
+        int poolSizeBytes,
+        long arenaSizeBytes,
+        List<SizeClassStats> sizeClasses,
+        long arenasAllocatedTotal,
+        long arenasReclaimed,
+        long arenasHighwater,
+        long arenasCurrent,
+        long bytesInAllocatedBlocks,
+        long bytesInCachedBlocks,
+        long bytesInAvailableBlocks,
+        long bytesInUnusedPools,
+        long bytesInPoolHeaders,
+        long bytesLostToQuantization,
+        long bytesLostToArenaAlignment,
+        long heapMetadataBytes) {
+
+    /** Copies the list so the snapshot stays immutable. */
+    public PoolStats {
+        sizeClasses = List.copyOf(sizeClasses);
+    }
+
+    /** {@return bytes reserved in arenas: {@code arenasCurrent * arenaSizeBytes}} */
+    public long arenaBytes() {
+        return arenasCurrent * arenaSizeBytes;
+    }
+
+    /** {@return the sum of the seven byte categories; equal to {@link #arenaBytes()} for a consistent snapshot} */
+    public long accountedBytes() {
+        return bytesInAllocatedBlocks + bytesInCachedBlocks + bytesInAvailableBlocks + bytesInUnusedPools
+                + bytesInPoolHeaders + bytesLostToQuantization + bytesLostToArenaAlignment;
+    }
+
+    /** {@return blocks held by callers, over all classes} */
+    public long blocksInUse() {
+        return sizeClasses.stream().mapToLong(SizeClassStats::blocksInUse).sum();
+    }
+
+    /** {@return the snapshot as a table in the style of {@code sys._debugmallocstats()}} */
+    public String toTable() {
+        StringBuilder out = new StringBuilder();
+        out.append(String.format("offpool: %d-byte pools in %d-byte arenas, page source %s%n", poolSizeBytes,
+                arenaSizeBytes, pageSource));
+        out.append(String.format("%n%-6s %10s %8s %14s %14s %14s%n", "class", "size", "pools", "blocks in use",
+                "cached", "avail blocks"));
+        out.append("------ ---------- -------- -------------- -------------- --------------\n");
+        for (SizeClassStats c : sizeClasses) {
+            if (c.pools() == 0 && c.blocksCached() == 0) {
+                continue;
+            }
+            out.append(String.format("%6d %10d %8d %,14d %,14d %,14d%n", c.sizeClass(), c.blockSizeBytes(),
+                    c.pools(), c.blocksInUse(), c.blocksCached(), c.blocksAvailable()));
+        }
+        out.append('\n');
+        line(out, "# arenas allocated total", arenasAllocatedTotal);
+        line(out, "# arenas reclaimed", arenasReclaimed);
+        line(out, "# arenas highwater mark", arenasHighwater);
+        line(out, "# arenas allocated current", arenasCurrent);
+        line(out, arenasCurrent + " arenas * " + arenaSizeBytes + " bytes/arena", arenaBytes());
+        out.append('\n');
+        line(out, "# bytes in allocated blocks", bytesInAllocatedBlocks);
+        line(out, "# bytes in thread caches", bytesInCachedBlocks);
+        line(out, "# bytes in available blocks", bytesInAvailableBlocks);
+        line(out, "# bytes in unused pools", bytesInUnusedPools);
+        line(out, "# bytes lost to pool headers", bytesInPoolHeaders);
+        line(out, "# bytes lost to quantization", bytesLostToQuantization);
+        line(out, "# bytes lost to arena alignment", bytesLostToArenaAlignment);
+        line(out, "Total", accountedBytes());
+        out.append('\n');
+        line(out, "# Java-heap bytes of metadata", heapMetadataBytes);
+        return out.toString();
+    }
+
+    private static void line(StringBuilder out, String label, long value) {
+        out.append(String.format("%-40s = %,18d%n", label, value));
+    }
+}

@@ -1,0 +1,677 @@
+package dev.offpool.internal;
+
+import dev.offpool.HeapCorruptionException;
+import dev.offpool.InvalidFreeException;
+import dev.offpool.OutOfPoolMemoryException;
+import dev.offpool.PoolStats;
+import dev.offpool.SizeClassStats;
+import dev.offpool.spi.PageSource;
+import dev.offpool.spi.PageSourceException;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The central small-block heap: pymalloc's arenas, pools and blocks over off-heap memory.
+ *
+ * <pre>
+ * Memory layout (defaults: 1 MiB arenas, 16 KiB pools, 16..512-byte blocks in 32 classes)
+ *
+ *  arena = one page-source chunk, cut into pools aligned to the pool size
+ *  +------------+------------+------------+-----     -----+------------+
+ *  |   pool 0   |   pool 1   |   pool 2   |     ...       |  pool 63   |
+ *  | 48 B class | (unused)   | 16 B class |               | 512 B class|
+ *  +------------+------------+------------+-----     -----+------------+
+ *
+ *  pool = blocks of one size class, then the live-block bitmap
+ *  +-------+-------+-------+-------+---------  ----+------+------------+
+ *  | blk 0 | blk 1 | blk 2 | blk 3 |  not carved   | quant| bitmap     |
+ *  | live  | free ----&gt; free  | live  |  yet          | loss | 128 B      |
+ *  +-------+-------+-------+-------+---------  ----+------+------------+
+ *  ^ address &amp; ~(POOL_SIZE - 1)                                ^ pool + POOL_SIZE - 128
+ *
+ *  free block: its first 8 bytes hold the address of the next free block of the pool (0 ends the list)
+ *  bitmap:     one bit per 16-byte granule; set while a caller holds the block starting there
+ * </pre>
+ *
+ * <p>Where each field lives: the bitmap is off-heap at the pool's tail, so the allocation and free fast paths
+ * (outside this class) reach it from a block address by masking, with one atomic read-modify-write and no lookup.
+ * Everything else a pool knows ({@link Pool}: class, blocks used, free-list head, carve mark, ring links) and
+ * everything an arena knows ({@link ArenaChunk}) is on the Java heap: a few objects per arena, nothing per block.
+ *
+ * <p>The pymalloc tricks, and why they are here:
+ * <ul>
+ *   <li>Partly used pools of each class sit in a ring ({@code rings[c]}), so finding a block is O(1); a pool leaves
+ *   the ring when it fills and rejoins at the head when a block comes back (it is then the warmest).</li>
+ *   <li>A pool whose last block comes back goes back to its arena at once and may next serve any class.</li>
+ *   <li>Arenas sit in buckets by their number of unused pools; new pools come from the non-empty bucket with the
+ *   fewest, so the fullest arena is used first and nearly empty ones drain. A bitset of non-empty buckets makes the
+ *   choice O(poolsPerArena / 64), constant for a given configuration.</li>
+ *   <li>A wholly empty arena goes back to the page source unless it is the only empty one (kept against thrashing).
+ *   </li>
+ *   <li>Blocks are carved lazily, so a fresh pool costs nothing until used.</li>
+ * </ul>
+ *
+ * <p>Locking: one lock per size class guards its ring and its pools; the arena lock guards arenas, buckets and the
+ * arena map, and is only taken with a class lock held (never the reverse) when a pool changes hands. Callers batch
+ * (thread caches move many blocks per lock), so no lock here is on the per-allocation path.
+ */
+public final class SmallHeap {
+    private final HeapConfig config;
+    private final SizeClasses classes;
+    private final PageSource pageSource;
+    private final int poolSize;
+    private final int bitmapBytes;
+    private final int poolsPerArena;
+
+    private final ReentrantLock[] classLocks;
+    /** Head of each class's ring of partly used pools (doubly linked, circular), or null. */
+    private final Pool[] rings;
+
+    private final ReentrantLock arenaLock = new ReentrantLock();
+    /** buckets[k]: arenas with k unused pools, doubly linked through bucketPrev/bucketNext. */
+    private final ArenaChunk[] buckets;
+    /** Bit k set iff buckets[k] is non-empty. */
+    private final long[] nonEmptyBuckets;
+    private final ArenaMap arenaMap;
+    private final Map<ArenaChunk, Boolean> arenas = new IdentityHashMap<>();
+    private long arenasAllocatedTotal;
+    private long arenasReclaimed;
+    private long arenasHighwater;
+
+    /** @param config validated constants */
+    public SmallHeap(HeapConfig config) {
+        this.config = config;
+        this.classes = new SizeClasses(config.smallMaxBytes());
+        this.pageSource = config.pageSource();
+        this.poolSize = config.poolSizeBytes();
+        this.bitmapBytes = bitmapBytes(poolSize);
+        this.poolsPerArena = config.poolsPerArena();
+        this.classLocks = new ReentrantLock[classes.count()];
+        for (int c = 0; c < classLocks.length; c++) {
+            classLocks[c] = new ReentrantLock();
+        }
+        this.rings = new Pool[classes.count()];
+        this.buckets = new ArenaChunk[poolsPerArena + 1];
+        this.nonEmptyBuckets = new long[(poolsPerArena >>> 6) + 1];
+        this.arenaMap = new ArenaMap(config.arenaShift());
+    }
+
+    /** {@return bytes of the live-block bitmap at the tail of a pool of {@code poolSizeBytes}} */
+    public static int bitmapBytes(int poolSizeBytes) {
+        return poolSizeBytes / SizeClasses.QUANTUM_BYTES / Byte.SIZE;
+    }
+
+    /** {@return the size classes} */
+    public SizeClasses classes() {
+        return classes;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Live-block bitmap: the only pool state the fast paths touch. Lock-free; any thread.
+    // ---------------------------------------------------------------------------------------------------------
+
+    private long bitmapWord(long block) {
+        long pool = block & -(long) poolSize;
+        long granule = (block - pool) >>> 4;
+        return pool + poolSize - bitmapBytes + ((granule >>> 6) << 3);
+    }
+
+    /** Marks {@code block} as held by a caller. The block must be one this heap handed to a cache. */
+    public void markLive(long block) {
+        NativeMemory.getAndOrLong(bitmapWord(block), 1L << ((block >>> 4) & 63));
+    }
+
+    /** Marks a block a caller held as free again; {@return false if it was not marked live} */
+    public boolean markFreed(long block) {
+        long bit = 1L << ((block >>> 4) & 63);
+        return (NativeMemory.getAndAndLong(bitmapWord(block), ~bit) & bit) != 0;
+    }
+
+    private boolean isLive(long block) {
+        return (NativeMemory.getLongVolatile(bitmapWord(block)) & (1L << ((block >>> 4) & 63))) != 0;
+    }
+
+    /**
+     * Checks that {@code address} is the start of a block a caller holds and marks it free. Nothing is read at the
+     * address before the arena map has said it is ours.
+     *
+     * @return the block's size class
+     * @throws InvalidFreeException if it is not a live block; nothing changes then
+     */
+    public int claimForFree(long address) {
+        ArenaChunk arena = arenaMap.find(address);
+        if (arena == null) {
+            throw new InvalidFreeException("free of 0x" + Long.toHexString(address)
+                    + ": not an address this allocator handed out (it lies in none of its arenas)");
+        }
+        Pool pool = arena.pools[(int) ((address - arena.base) >>> config.poolShift())];
+        int sizeClass = pool.sizeClass;
+        if (sizeClass < 0) {
+            throw new InvalidFreeException("free of 0x" + Long.toHexString(address) + ": it lies in an unused pool ("
+                    + pool + "); the block was already freed, or never allocated");
+        }
+        int blockSize = pool.blockSize;
+        long offset = address - pool.address;
+        if (offset % blockSize != 0 || offset / blockSize >= pool.capacity) {
+            long start = pool.address + Math.min(offset / blockSize, pool.capacity - 1L) * blockSize;
+            throw new InvalidFreeException("free of 0x" + Long.toHexString(address) + ": it is " + (address - start)
+                    + " bytes inside the " + blockSize + "-byte block at 0x" + Long.toHexString(start)
+                    + "; free takes the address allocate returned, not a slice");
+        }
+        if (!markFreed(address)) {
+            throw new InvalidFreeException("double free of 0x" + Long.toHexString(address) + ": the " + blockSize
+                    + "-byte block is not allocated (already freed, or never handed out)");
+        }
+        return sizeClass;
+    }
+
+    /** {@return the block size of the live block at {@code address}, or -1 if it is not one} No side effects. */
+    public int blockSizeIfLive(long address) {
+        ArenaChunk arena = arenaMap.find(address);
+        if (arena == null) {
+            return -1;
+        }
+        Pool pool = arena.pools[(int) ((address - arena.base) >>> config.poolShift())];
+        int blockSize = pool.blockSize;
+        long offset = address - pool.address;
+        if (pool.sizeClass < 0 || offset % blockSize != 0 || !isLive(address)) {
+            return -1;
+        }
+        return blockSize;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Batch transfer with thread caches (slow path: one class lock per batch).
+    // ---------------------------------------------------------------------------------------------------------
+
+    /**
+     * Takes up to {@code count} free blocks of {@code sizeClass} into {@code out[from..]}.
+     *
+     * @return how many were taken, at least 1
+     * @throws OutOfPoolMemoryException if not even one block can be had
+     */
+    public int takeBlocks(int sizeClass, long[] out, int from, int count) {
+        ReentrantLock lock = classLocks[sizeClass];
+        lock.lock();
+        try {
+            int taken = 0;
+            while (taken < count) {
+                Pool pool = rings[sizeClass];
+                if (pool == null) {
+                    try {
+                        pool = adoptPool(sizeClass);
+                    } catch (OutOfPoolMemoryException e) {
+                        if (taken > 0) {
+                            break;
+                        }
+                        throw e;
+                    }
+                }
+                taken += carveFrom(pool, out, from + taken, count - taken);
+            }
+            return taken;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // Hands out blocks of one pool: the free list first (warm memory), then fresh carving.
+    private int carveFrom(Pool pool, long[] out, int from, int count) {
+        int taken = 0;
+        while (taken < count && pool.freeHead != 0) {
+            long block = pool.freeHead;
+            pool.freeHead = NativeMemory.getLong(block);
+            out[from + taken++] = block;
+        }
+        while (taken < count && pool.carved < pool.capacity) {
+            out[from + taken++] = pool.address + (long) pool.carved++ * pool.blockSize;
+        }
+        pool.used += taken;
+        if (!pool.hasFreeBlock()) {
+            unlinkFromRing(pool);
+        }
+        return taken;
+    }
+
+    /**
+     * Gives back blocks of {@code sizeClass} (from a thread cache: not live, not on any free list).
+     *
+     * @param blocks the addresses, {@code blocks[from..to)}
+     */
+    public void returnBlocks(int sizeClass, long[] blocks, int from, int to) {
+        ReentrantLock lock = classLocks[sizeClass];
+        lock.lock();
+        try {
+            for (int i = from; i < to; i++) {
+                returnBlock(blocks[i]);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void returnBlock(long block) {
+        ArenaChunk arena = arenaMap.find(block);
+        Pool pool = arena.pools[(int) ((block - arena.base) >>> config.poolShift())];
+        boolean wasFull = !pool.hasFreeBlock();
+        NativeMemory.putLong(block, pool.freeHead);
+        pool.freeHead = block;
+        if (--pool.used == 0) {
+            if (!wasFull) {
+                unlinkFromRing(pool);
+            }
+            releasePool(pool);
+        } else if (wasFull) {
+            linkAtRingHead(pool);
+        }
+    }
+
+    private void linkAtRingHead(Pool pool) {
+        int c = pool.sizeClass;
+        Pool head = rings[c];
+        if (head == null) {
+            pool.prev = pool;
+            pool.next = pool;
+        } else {
+            pool.next = head;
+            pool.prev = head.prev;
+            head.prev.next = pool;
+            head.prev = pool;
+        }
+        rings[c] = pool;
+        pool.inRing = true;
+    }
+
+    private void unlinkFromRing(Pool pool) {
+        int c = pool.sizeClass;
+        if (pool.next == pool) {
+            rings[c] = null;
+        } else {
+            pool.prev.next = pool.next;
+            pool.next.prev = pool.prev;
+            if (rings[c] == pool) {
+                rings[c] = pool.next;
+            }
+        }
+        pool.prev = null;
+        pool.next = null;
+        pool.inRing = false;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Pools changing hands between arenas and classes (class lock held, arena lock taken here).
+    // ---------------------------------------------------------------------------------------------------------
+
+    private Pool adoptPool(int sizeClass) {
+        arenaLock.lock();
+        try {
+            ArenaChunk arena = fullestArenaWithFreePool();
+            if (arena == null) {
+                arena = openArena();
+            }
+            Pool pool = arena.freePools;
+            arena.freePools = pool.next;
+            pool.next = null;
+            moveToBucket(arena, arena.freePoolCount - 1);
+            pool.blockSize = classes.blockSize(sizeClass);
+            pool.capacity = (poolSize - bitmapBytes) / pool.blockSize;
+            pool.freeHead = 0;
+            pool.carved = 0;
+            pool.used = 0;
+            pool.sizeClass = sizeClass;
+            linkAtRingHead(pool);
+            return pool;
+        } finally {
+            arenaLock.unlock();
+        }
+    }
+
+    private void releasePool(Pool pool) {
+        arenaLock.lock();
+        try {
+            pool.sizeClass = -1;
+            pool.freeHead = 0;
+            pool.carved = 0;
+            ArenaChunk arena = pool.arena;
+            pool.next = arena.freePools;
+            arena.freePools = pool;
+            int free = arena.freePoolCount + 1;
+            if (free == arena.pools.length && buckets[free] != null) {
+                // Another arena is already wholly empty: keep that one against thrashing, return this one.
+                removeFromBucket(arena);
+                closeArena(arena);
+            } else {
+                moveToBucket(arena, free);
+            }
+        } finally {
+            arenaLock.unlock();
+        }
+    }
+
+    private ArenaChunk fullestArenaWithFreePool() {
+        for (int w = 0; w < nonEmptyBuckets.length; w++) {
+            long bits = w == 0 ? nonEmptyBuckets[0] & ~1L : nonEmptyBuckets[w];
+            if (bits != 0) {
+                return buckets[(w << 6) + Long.numberOfTrailingZeros(bits)];
+            }
+        }
+        return null;
+    }
+
+    private ArenaChunk openArena() {
+        long arenaBytes = config.arenaSizeBytes();
+        long reserved = (long) arenas.size() * arenaBytes;
+        if (reserved + arenaBytes > config.maxReservedBytes()) {
+            throw new OutOfPoolMemoryException("reserved-bytes limit reached: " + reserved + " bytes reserved in "
+                    + arenas.size() + " arenas, another " + arenaBytes + "-byte arena would pass the limit of "
+                    + config.maxReservedBytes() + " bytes; free blocks and retry");
+        }
+        MemorySegment chunk;
+        try {
+            chunk = pageSource.reserve(arenaBytes, poolSize);
+        } catch (PageSourceException e) {
+            throw new OutOfPoolMemoryException("page source " + pageSource.name() + " could not supply a "
+                    + arenaBytes + "-byte arena: " + e.getMessage(), e);
+        }
+        ArenaChunk arena = new ArenaChunk(chunk, poolSize, poolsPerArena);
+        arenas.put(arena, Boolean.TRUE);
+        arenaMap.add(arena);
+        arena.freePoolCount = -1; // not in any bucket yet
+        moveToBucket(arena, arena.pools.length);
+        arenasAllocatedTotal++;
+        arenasHighwater = Math.max(arenasHighwater, arenas.size());
+        return arena;
+    }
+
+    private void closeArena(ArenaChunk arena) {
+        arenaMap.remove(arena);
+        arenas.remove(arena);
+        arenasReclaimed++;
+        pageSource.release(arena.chunk);
+    }
+
+    private void moveToBucket(ArenaChunk arena, int freePools) {
+        if (arena.freePoolCount >= 0) {
+            removeFromBucket(arena);
+        }
+        arena.freePoolCount = freePools;
+        ArenaChunk head = buckets[freePools];
+        arena.bucketPrev = null;
+        arena.bucketNext = head;
+        if (head != null) {
+            head.bucketPrev = arena;
+        }
+        buckets[freePools] = arena;
+        nonEmptyBuckets[freePools >>> 6] |= 1L << freePools;
+    }
+
+    private void removeFromBucket(ArenaChunk arena) {
+        int k = arena.freePoolCount;
+        if (arena.bucketPrev != null) {
+            arena.bucketPrev.bucketNext = arena.bucketNext;
+        } else {
+            buckets[k] = arena.bucketNext;
+            if (buckets[k] == null) {
+                nonEmptyBuckets[k >>> 6] &= ~(1L << k);
+            }
+        }
+        if (arena.bucketNext != null) {
+            arena.bucketNext.bucketPrev = arena.bucketPrev;
+        }
+        arena.bucketPrev = null;
+        arena.bucketNext = null;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Whole-heap operations: every lock, class locks in order, then the arena lock.
+    // ---------------------------------------------------------------------------------------------------------
+
+    private void lockAll() {
+        for (ReentrantLock lock : classLocks) {
+            lock.lock();
+        }
+        arenaLock.lock();
+    }
+
+    private void unlockAll() {
+        arenaLock.unlock();
+        for (int c = classLocks.length - 1; c >= 0; c--) {
+            classLocks[c].unlock();
+        }
+    }
+
+    /** {@return bytes reserved from the page source now} */
+    public long reservedBytes() {
+        arenaLock.lock();
+        try {
+            return (long) arenas.size() * config.arenaSizeBytes();
+        } finally {
+            arenaLock.unlock();
+        }
+    }
+
+    /** Releases every arena. The heap must not be used afterwards. */
+    public void close() {
+        lockAll();
+        try {
+            for (ArenaChunk arena : new ArrayList<>(arenas.keySet())) {
+                closeArena(arena);
+            }
+            java.util.Arrays.fill(buckets, null);
+            java.util.Arrays.fill(nonEmptyBuckets, 0);
+            java.util.Arrays.fill(rings, null);
+        } finally {
+            unlockAll();
+        }
+    }
+
+    /**
+     * Takes a snapshot.
+     *
+     * @param cachedPerClass free blocks per class held in thread caches (counted as used by the pools)
+     */
+    public PoolStats stats(long[] cachedPerClass) {
+        lockAll();
+        try {
+            int n = classes.count();
+            int[] pools = new int[n];
+            long[] used = new long[n];
+            long[] available = new long[n];
+            long headers = 0;
+            long quantization = 0;
+            long unusedPoolBytes = 0;
+            long alignment = 0;
+            for (ArenaChunk arena : arenas.keySet()) {
+                alignment += arena.alignmentLossBytes;
+                for (Pool pool : arena.pools) {
+                    if (pool.sizeClass < 0) {
+                        unusedPoolBytes += poolSize;
+                        continue;
+                    }
+                    int c = pool.sizeClass;
+                    pools[c]++;
+                    used[c] += pool.used;
+                    available[c] += pool.capacity - pool.used;
+                    headers += bitmapBytes;
+                    quantization += (poolSize - bitmapBytes) - (long) pool.capacity * pool.blockSize;
+                }
+            }
+            List<SizeClassStats> rows = new ArrayList<>(n);
+            long allocatedBytes = 0;
+            long cachedBytes = 0;
+            long availableBytes = 0;
+            for (int c = 0; c < n; c++) {
+                int size = classes.blockSize(c);
+                long inUse = used[c] - cachedPerClass[c];
+                rows.add(new SizeClassStats(c, size, pools[c], inUse, cachedPerClass[c], available[c]));
+                allocatedBytes += inUse * size;
+                cachedBytes += cachedPerClass[c] * size;
+                availableBytes += available[c] * size;
+            }
+            long poolObjects = (long) arenas.size() * poolsPerArena;
+            long heapBytes = poolObjects * 64 + arenas.size() * (96L + 4L * poolsPerArena);
+            return new PoolStats(pageSource.name(), poolSize, config.arenaSizeBytes(), rows, arenasAllocatedTotal,
+                    arenasReclaimed, arenasHighwater, arenas.size(), allocatedBytes, cachedBytes, availableBytes,
+                    unusedPoolBytes, headers, quantization, alignment, heapBytes);
+        } finally {
+            unlockAll();
+        }
+    }
+
+    /**
+     * Walks the whole structure and checks every invariant.
+     *
+     * @param cachedBlocks every block held in thread caches, per class (callers must be quiescent)
+     * @throws HeapCorruptionException naming the first broken invariant
+     */
+    public void verify(long[][] cachedBlocks) {
+        lockAll();
+        try {
+            verifyArenas();
+            Map<Pool, Integer> cachedPerPool = verifyCached(cachedBlocks);
+            for (int c = 0; c < rings.length; c++) {
+                verifyRing(c);
+            }
+            for (ArenaChunk arena : arenas.keySet()) {
+                for (Pool pool : arena.pools) {
+                    verifyPool(pool, cachedPerPool.getOrDefault(pool, 0));
+                }
+            }
+        } finally {
+            unlockAll();
+        }
+    }
+
+    private void verifyArenas() {
+        int empty = 0;
+        int inBuckets = 0;
+        for (int k = 0; k < buckets.length; k++) {
+            boolean bit = (nonEmptyBuckets[k >>> 6] & (1L << k)) != 0;
+            check(bit == (buckets[k] != null), "bucket " + k + " non-empty bit is " + bit);
+            for (ArenaChunk a = buckets[k]; a != null; a = a.bucketNext) {
+                check(a.freePoolCount == k, a + " sits in bucket " + k);
+                check(arenas.containsKey(a), a + " is in a bucket but not open");
+                check(a.bucketNext == null || a.bucketNext.bucketPrev == a, a + " has a broken bucket link");
+                inBuckets++;
+                if (k == a.pools.length) {
+                    empty++;
+                }
+            }
+        }
+        check(inBuckets == arenas.size(), inBuckets + " arenas in buckets but " + arenas.size() + " open");
+        check(empty <= 1, empty + " wholly empty arenas kept; at most one may be");
+        List<ArenaChunk> sorted = new ArrayList<>(arenas.keySet());
+        sorted.sort((a, b) -> Long.compareUnsigned(a.base, b.base));
+        for (int i = 0; i < sorted.size(); i++) {
+            ArenaChunk a = sorted.get(i);
+            check(i == 0 || sorted.get(i - 1).end <= a.base, "arenas overlap: " + sorted.get(Math.max(0, i - 1))
+                    + " and " + a);
+            check(arenaMap.find(a.base) == a && arenaMap.find(a.end - 1) == a, "arena map does not find " + a);
+            check(arenaMap.find(a.base - 1) != a && arenaMap.find(a.end) != a, "arena map over-extends " + a);
+            int free = 0;
+            for (Pool p = a.freePools; p != null; p = p.next) {
+                check(p.arena == a && p.sizeClass < 0, p + " on the unused list of " + a);
+                check(++free <= a.pools.length, "unused-pool list of " + a + " loops");
+            }
+            int unused = 0;
+            for (Pool p : a.pools) {
+                unused += p.sizeClass < 0 ? 1 : 0;
+            }
+            check(free == unused && unused == a.freePoolCount, a + ": " + free + " pools listed unused, " + unused
+                    + " unused, count says " + a.freePoolCount);
+        }
+    }
+
+    private Map<Pool, Integer> verifyCached(long[][] cachedBlocks) {
+        Map<Pool, Integer> perPool = new IdentityHashMap<>();
+        Map<Long, Boolean> seen = new HashMap<>();
+        for (int c = 0; c < cachedBlocks.length; c++) {
+            for (long block : cachedBlocks[c]) {
+                ArenaChunk arena = arenaMap.find(block);
+                check(arena != null, "cached block 0x" + Long.toHexString(block) + " lies in no arena");
+                Pool pool = arena.pools[(int) ((block - arena.base) >>> config.poolShift())];
+                check(pool.sizeClass == c, "cached block 0x" + Long.toHexString(block) + " of class " + c + " is in "
+                        + pool);
+                check((block - pool.address) % pool.blockSize == 0, "cached block 0x" + Long.toHexString(block)
+                        + " is not a block start");
+                check(!isLive(block), "cached block 0x" + Long.toHexString(block) + " is also marked live");
+                check(seen.put(block, Boolean.TRUE) == null, "block 0x" + Long.toHexString(block)
+                        + " is cached twice");
+                perPool.merge(pool, 1, Integer::sum);
+            }
+        }
+        return perPool;
+    }
+
+    private void verifyRing(int c) {
+        Pool head = rings[c];
+        if (head == null) {
+            return;
+        }
+        Pool p = head;
+        int steps = 0;
+        do {
+            check(p.sizeClass == c && p.inRing, p + " is in the ring of class " + c);
+            check(p.next.prev == p, p + " has a broken ring link");
+            check(p.hasFreeBlock(), p + " is full but in the ring");
+            check(++steps <= arenas.size() * poolsPerArena, "ring of class " + c + " loops");
+            p = p.next;
+        } while (p != head);
+    }
+
+    private void verifyPool(Pool pool, int cached) {
+        if (pool.sizeClass < 0) {
+            check(cached == 0 && !pool.inRing, pool + " is unused but holds cached blocks or sits in a ring");
+            checkBitmapClear(pool);
+            return;
+        }
+        check(pool.used > 0, pool + " serves a class with no block used");
+        check(pool.inRing == pool.hasFreeBlock(), pool + (pool.inRing ? " is in a ring but full"
+                : " has free blocks but is not in its ring"));
+        check(pool.carved <= pool.capacity, pool + " carved past its capacity");
+        java.util.BitSet onFreeList = new java.util.BitSet(pool.capacity);
+        int listed = 0;
+        for (long b = pool.freeHead; b != 0; b = NativeMemory.getLong(b)) {
+            long offset = b - pool.address;
+            check(offset >= 0 && offset < (long) pool.carved * pool.blockSize && offset % pool.blockSize == 0,
+                    pool + " free list holds 0x" + Long.toHexString(b) + ", not a carved block of it");
+            int index = (int) (offset / pool.blockSize);
+            check(!onFreeList.get(index), pool + " free list holds block " + index + " twice (or loops)");
+            check(!isLive(b), pool + " free list holds live block 0x" + Long.toHexString(b));
+            onFreeList.set(index);
+            listed++;
+        }
+        int live = 0;
+        for (int i = 0; i < pool.carved; i++) {
+            live += isLive(pool.address + (long) i * pool.blockSize) ? 1 : 0;
+        }
+        int liveBits = 0;
+        for (int w = 0; w < bitmapBytes; w += 8) {
+            liveBits += Long.bitCount(NativeMemory.getLong(pool.address + poolSize - bitmapBytes + w));
+        }
+        check(liveBits == live, pool + " has " + liveBits + " live bits but " + live + " live block starts");
+        check(pool.used == pool.carved - listed, pool + ": used " + pool.used + " but carved " + pool.carved
+                + " minus " + listed + " on the free list");
+        check(pool.used == live + cached, pool + ": used " + pool.used + " but " + live + " live and " + cached
+                + " cached");
+    }
+
+    private void checkBitmapClear(Pool pool) {
+        for (int w = 0; w < bitmapBytes; w += 8) {
+            check(NativeMemory.getLong(pool.address + poolSize - bitmapBytes + w) == 0, pool
+                    + " is unused but its bitmap marks live blocks");
+        }
+    }
+
+    private static void check(boolean condition, String message) {
+        if (!condition) {
+            throw new HeapCorruptionException(message);
+        }
+    }
+}

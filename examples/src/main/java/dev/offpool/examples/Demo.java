@@ -1,0 +1,52 @@
+package dev.offpool.examples;
+
+import dev.offpool.OffPool;
+import dev.offpool.PoolStats;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The README's demo: allocates a mix of small blocks through the public API, frees most of them, uses a pooled
+ * {@link Arena}, and prints the allocator's stats table before and after.
+ */
+public final class Demo {
+    private Demo() {
+    }
+
+    /** @param args unused */
+    public static void main(String[] args) {
+        try (OffPool pool = OffPool.builder().build()) {
+            SplittableRandom random = new SplittableRandom(42);
+            List<MemorySegment> live = new ArrayList<>();
+            for (int i = 0; i < 200_000; i++) {
+                MemorySegment block = pool.allocate(4 + random.nextInt(509));
+                block.set(ValueLayout.JAVA_INT_UNALIGNED, 0, i);
+                live.add(block);
+            }
+            System.out.println("=== after 200,000 allocations of 4..512 bytes ===");
+            System.out.println(pool.stats().toTable());
+
+            for (int i = 0; i < live.size(); i++) {
+                if (i % 100 != 0) {
+                    pool.free(live.get(i));
+                }
+            }
+            try (Arena arena = pool.newConfinedArena()) {
+                MemorySegment greeting = arena.allocateFrom("hello from a pooled arena");
+                System.out.println(greeting.getString(0));
+            }
+            pool.trim();
+            pool.verify();
+            PoolStats stats = pool.stats();
+            System.out.println("=== after freeing 99% of them ===");
+            System.out.println(stats.toTable());
+            System.out.printf("bytes accounted %,d of %,d in arenas; verify() passed%n", stats.accountedBytes(),
+                    stats.arenaBytes());
+        }
+    }
+}
