@@ -4,6 +4,7 @@ import dev.offpool.internal.ArenaPageSource;
 import dev.offpool.internal.HeapConfig;
 import dev.offpool.internal.NativeMemory;
 import dev.offpool.internal.PooledArena;
+import dev.offpool.internal.ReservedBytes;
 import dev.offpool.internal.SmallHeap;
 import dev.offpool.internal.ThreadCaches;
 import dev.offpool.spi.PageSource;
@@ -59,6 +60,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     public static final long DEFAULT_THREAD_CACHE_BYTES = 64 * 1024;
 
     private final HeapConfig config;
+    private final ReservedBytes reservedBytes;
     private final SmallHeap small;
     private final ThreadCaches caches;
     private final boolean closeable;
@@ -66,7 +68,8 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
 
     private OffPool(HeapConfig config, boolean closeable) {
         this.config = config;
-        this.small = new SmallHeap(config);
+        this.reservedBytes = new ReservedBytes(config.maxReservedBytes());
+        this.small = new SmallHeap(config, reservedBytes);
         this.caches = new ThreadCaches(small, config);
         this.closeable = closeable;
     }
@@ -285,7 +288,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     /** {@return bytes reserved from the page source now} */
     public long reservedBytes() {
         checkOpen();
-        return small.reservedBytes();
+        return reservedBytes.current();
     }
 
     /** {@return true once {@link #close()} has run} */

@@ -84,9 +84,15 @@ public final class SmallHeap {
     private long arenasReclaimed;
     private long arenasHighwater;
 
-    /** @param config validated constants */
-    public SmallHeap(HeapConfig config) {
+    private final ReservedBytes reservedBytes;
+
+    /**
+     * @param config        validated constants
+     * @param reservedBytes the allocator's reservation count, shared with the other tiers
+     */
+    public SmallHeap(HeapConfig config, ReservedBytes reservedBytes) {
         this.config = config;
+        this.reservedBytes = reservedBytes;
         this.classes = new SizeClasses(config.smallMaxBytes());
         this.pageSource = config.pageSource();
         this.poolSize = config.poolSizeBytes();
@@ -366,16 +372,12 @@ public final class SmallHeap {
 
     private ArenaChunk openArena() {
         long arenaBytes = config.arenaSizeBytes();
-        long reserved = (long) arenas.size() * arenaBytes;
-        if (reserved + arenaBytes > config.maxReservedBytes()) {
-            throw new OutOfPoolMemoryException("reserved-bytes limit reached: " + reserved + " bytes reserved in "
-                    + arenas.size() + " arenas, another " + arenaBytes + "-byte arena would pass the limit of "
-                    + config.maxReservedBytes() + " bytes; free blocks and retry");
-        }
+        reservedBytes.reserve(arenaBytes, "another " + arenaBytes + "-byte arena");
         MemorySegment chunk;
         try {
             chunk = pageSource.reserve(arenaBytes, poolSize);
         } catch (PageSourceException e) {
+            reservedBytes.release(arenaBytes);
             throw new OutOfPoolMemoryException("page source " + pageSource.name() + " could not supply a "
                     + arenaBytes + "-byte arena: " + e.getMessage(), e);
         }
@@ -394,6 +396,7 @@ public final class SmallHeap {
         arenas.remove(arena);
         arenasReclaimed++;
         pageSource.release(arena.chunk);
+        reservedBytes.release(config.arenaSizeBytes());
     }
 
     private void moveToBucket(ArenaChunk arena, int freePools) {
@@ -443,16 +446,6 @@ public final class SmallHeap {
         arenaLock.unlock();
         for (int c = classLocks.length - 1; c >= 0; c--) {
             classLocks[c].unlock();
-        }
-    }
-
-    /** {@return bytes reserved from the page source now} */
-    public long reservedBytes() {
-        arenaLock.lock();
-        try {
-            return (long) arenas.size() * config.arenaSizeBytes();
-        } finally {
-            arenaLock.unlock();
         }
     }
 
