@@ -271,13 +271,16 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
 
     /**
      * Hands back what can be handed back now: the calling thread's cache, dead threads' caches and the
-     * virtual-thread stripes go back to the pools, so empty pools and arenas return to the page source.
+     * virtual-thread stripes go back to the pools; every wholly empty arena returns to the page source and every
+     * unused pool's pages are discarded (with a page source that can, such as native-bridge's mmap source). One
+     * live block then keeps one pool resident, not its arena.
      *
      * @throws IllegalStateException if the allocator is closed
      */
     public void trim() {
         checkOpen();
         caches.sweep(true);
+        small.trim();
     }
 
     /** {@return the largest request served} */
@@ -388,6 +391,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
                 Runtime.getRuntime().availableProcessors()) * 2);
         private Duration cacheTrimInterval = Duration.ofSeconds(1);
         private PageSource pageSource;
+        private long retainedUnusedPoolBytes = DEFAULT_ARENA_SIZE_BYTES;
 
         private Builder() {
         }
@@ -468,6 +472,17 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         }
 
         /**
+         * @param bytes how many bytes of unused pools may stay resident before the oldest are discarded through the
+         *              page source (default 1 MiB); 0 discards every pool as soon as it is unused
+         * @return this builder
+         */
+        public Builder retainedUnusedPoolBytes(long bytes) {
+            require(bytes >= 0, "retained unused-pool bytes must not be negative, was " + bytes);
+            this.retainedUnusedPoolBytes = bytes;
+            return this;
+        }
+
+        /**
          * @param source where arena memory comes from (default: the highest-priority {@link PageSource} found by
          *               {@link ServiceLoader}, else {@code Arena.ofShared()} chunks)
          * @return this builder
@@ -494,7 +509,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
                     + " must be at most a quarter of the pool size " + poolSizeBytes);
             PageSource source = pageSource != null ? pageSource : discoverPageSource();
             return new HeapConfig(poolSizeBytes, arenaSizeBytes, smallMaxBytes, maxReservedBytes, threadCacheBytes,
-                    virtualThreadStripes, cacheTrimInterval.toNanos(), source);
+                    virtualThreadStripes, cacheTrimInterval.toNanos(), source, retainedUnusedPoolBytes);
         }
 
         private static void require(boolean condition, String message) {
