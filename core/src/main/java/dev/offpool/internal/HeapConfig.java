@@ -17,6 +17,7 @@ import dev.offpool.spi.PageSource;
  * @param pageSource          where arena memory comes from
  * @param retainedUnusedPoolBytes how many bytes of unused pools may keep their pages before the oldest are
  *                            discarded (hysteresis against a syscall per pool at a pool boundary)
+ * @param maxAllocationBytes  the largest single request, in any tier
  */
 public record HeapConfig(
         int poolSizeBytes,
@@ -27,7 +28,8 @@ public record HeapConfig(
         int virtualThreadStripes,
         long cacheTrimIntervalNanos,
         PageSource pageSource,
-        long retainedUnusedPoolBytes) {
+        long retainedUnusedPoolBytes,
+        long maxAllocationBytes) {
 
     /** {@return pools in one arena} */
     public int poolsPerArena() {

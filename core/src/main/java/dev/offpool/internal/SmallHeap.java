@@ -156,14 +156,13 @@ public final class SmallHeap {
      * Checks that {@code address} is the start of a block a caller holds and marks it free. Nothing is read at the
      * address before the arena map has said it is ours.
      *
-     * @return the block's size class
-     * @throws InvalidFreeException if it is not a live block; nothing changes then
+     * @return the block's size class, or -1 if the address lies in none of this heap's arenas
+     * @throws InvalidFreeException if it lies in an arena but is not a live block; nothing changes then
      */
     public int claimForFree(long address) {
         ArenaChunk arena = arenaMap.find(address);
         if (arena == null) {
-            throw new InvalidFreeException("free of 0x" + Long.toHexString(address)
-                    + ": not an address this allocator handed out (it lies in none of its arenas)");
+            return -1;
         }
         Pool pool = arena.pools[(int) ((address - arena.base) >>> config.poolShift())];
         int sizeClass = pool.sizeClass;
@@ -605,7 +604,7 @@ public final class SmallHeap {
             long heapBytes = poolObjects * 64 + arenas.size() * (96L + 4L * poolsPerArena);
             return new PoolStats(pageSource.name(), poolSize, config.arenaSizeBytes(), rows, arenasAllocatedTotal,
                     arenasReclaimed, arenasHighwater, arenas.size(), allocatedBytes, cachedBytes, availableBytes,
-                    unusedPoolBytes, headers, quantization, alignment, heapBytes);
+                    unusedPoolBytes, headers, quantization, alignment, heapBytes, null);
         } finally {
             unlockAll();
         }
