@@ -11,4 +11,6 @@ module dev.offpool.nativebridge {
     requires dev.offpool.core;
 
     exports dev.offpool.nativebridge;
+
+    provides dev.offpool.spi.PageSource with dev.offpool.nativebridge.MmapPageSource;
 }
