@@ -50,9 +50,4 @@ public enum DiscardAdvice {
                     + " free, was \"" + text + "\"");
         };
     }
-
-    /** {@return true if pages read as zero right after a discard with this advice} */
-    boolean zeroesPages() {
-        return this == DONTNEED;
-    }
 }

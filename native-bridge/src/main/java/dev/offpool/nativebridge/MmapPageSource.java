@@ -165,8 +165,8 @@ public final class MmapPageSource implements PageSource {
      * @param chunk    a live chunk returned by {@link #reserve}
      * @param offset   a multiple of {@link #pageSize()}
      * @param byteSize a multiple of {@link #pageSize()}; zero does nothing
-     * @return true with {@link DiscardAdvice#DONTNEED}: the pages are gone and read as zero; false with
-     *         {@link DiscardAdvice#FREE}, whose pages may keep their contents until the kernel takes them
+     * @return true: the pages were handed back (with {@link DiscardAdvice#DONTNEED} they now read as zero; with
+     *         {@link DiscardAdvice#FREE} they may keep their contents until the kernel takes them)
      * @throws IllegalArgumentException if the chunk is not a live chunk of this source, or the range is off page
      *                                  boundaries or outside the chunk
      * @throws PageSourceException      if {@code madvise} fails
@@ -185,7 +185,7 @@ public final class MmapPageSource implements PageSource {
         if (byteSize > 0) {
             OsMemory.advise(chunk.asSlice(offset, byteSize), advice.madvise);
         }
-        return advice.zeroesPages();
+        return true;
     }
 
     /** {@return the OS page size, from {@code sysconf(_SC_PAGESIZE)}} */
