@@ -2,6 +2,7 @@ package dev.offpool;
 
 import dev.offpool.internal.ArenaPageSource;
 import dev.offpool.internal.HeapConfig;
+import dev.offpool.internal.HugeHeap;
 import dev.offpool.internal.NativeMemory;
 import dev.offpool.internal.PooledArena;
 import dev.offpool.internal.ReservedBytes;
@@ -32,8 +33,10 @@ import java.util.ServiceLoader;
  * }                                               // every block returns to the pools here
  * }
  *
- * <p>Sizes from 1 byte up to {@link #maxBlockBytes()} (512 by default) are served. Every returned segment is
- * zero-filled. Alignments up to the block size work by choosing a block size that is a multiple of the alignment.
+ * <p>Three tiers serve every size up to {@code maxAllocationBytes} (1 TiB by default): requests up to
+ * {@link #smallThresholdBytes()} (512 by default) come from the pools; larger ones are mapped one by one through
+ * the page source and unmapped on free. Every returned block is zero-filled. Small alignments work by choosing a
+ * block size that is a multiple of the alignment; larger ones are honoured by the other tiers.
  *
  * <p>Misuse fails fast and changes nothing: a size {@code <= 0} or over the limit, or an alignment that is not a
  * power of two, throws {@link IllegalArgumentException}; freeing anything that is not a live block of this allocator
@@ -56,6 +59,8 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     public static final long DEFAULT_ARENA_SIZE_BYTES = 1024 * 1024;
     /** Default largest small block, as CPython's {@code SMALL_REQUEST_THRESHOLD}. */
     public static final int DEFAULT_SMALL_MAX_BYTES = 512;
+    /** Default largest single allocation: 1 TiB. */
+    public static final long DEFAULT_MAX_ALLOCATION_BYTES = 1L << 40;
     /** Default per-thread cache budget. */
     public static final long DEFAULT_THREAD_CACHE_BYTES = 64 * 1024;
 
@@ -63,6 +68,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     private final ReservedBytes reservedBytes;
     private final SmallHeap small;
     private final ThreadCaches caches;
+    private final HugeHeap huge;
     private final boolean closeable;
     private volatile boolean closed;
 
@@ -71,6 +77,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         this.reservedBytes = new ReservedBytes(config.maxReservedBytes());
         this.small = new SmallHeap(config, reservedBytes);
         this.caches = new ThreadCaches(small, config);
+        this.huge = new HugeHeap(config.pageSource(), reservedBytes);
         this.closeable = closeable;
     }
 
@@ -96,7 +103,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
      * Allocates {@code byteSize} zeroed bytes aligned to 16 and returns their address. Free it with
      * {@link #freeAddress(long)}.
      *
-     * @param byteSize the size, {@code 1..maxBlockBytes()}
+     * @param byteSize the size, {@code 1..maxAllocationBytes}
      * @return the block's address
      * @throws IllegalArgumentException if the size is out of range
      * @throws OutOfPoolMemoryException if the reserved-bytes limit is reached
@@ -109,7 +116,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     /**
      * Allocates {@code byteSize} zeroed bytes at an address that is a multiple of {@code byteAlignment}.
      *
-     * @param byteSize      the size, {@code 1..maxBlockBytes()}
+     * @param byteSize      the size, {@code 1..maxAllocationBytes}
      * @param byteAlignment a power of two; the block is served from the smallest class that is a multiple of it
      * @return the block's address
      * @throws IllegalArgumentException if the size or alignment is out of range
@@ -117,12 +124,23 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
      * @throws IllegalStateException    if the allocator is closed
      */
     public long allocateAddress(long byteSize, long byteAlignment) {
-        int sizeClass = sizeClassFor(byteSize, byteAlignment);
+        int sizeClass = smallClassFor(byteSize, byteAlignment);
+        if (sizeClass < 0) {
+            return allocateBeyondSmallTier(byteSize, byteAlignment);
+        }
         // ---- hot path: pop the thread's cache, mark live, zero ----
         long block = caches.take(sizeClass);
         small.markLive(block);
         NativeMemory.zero(block, byteSize);
         return block;
+    }
+
+    private long allocateBeyondSmallTier(long byteSize, long byteAlignment) {
+        if (byteSize > config.maxAllocationBytes()) {
+            throw new IllegalArgumentException("size " + byteSize + " is over the largest allocation, "
+                    + config.maxAllocationBytes() + " bytes");
+        }
+        return huge.allocate(byteSize, byteAlignment);
     }
 
     /**
@@ -136,7 +154,25 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         checkOpen();
         // ---- hot path: validate (arena map, then the live bit), push on the thread's cache ----
         int sizeClass = small.claimForFree(address);
+        if (sizeClass < 0) {
+            freeBeyondSmallTier(address);
+            return;
+        }
         caches.give(sizeClass, address);
+    }
+
+    private void freeBeyondSmallTier(long address) {
+        if (huge.free(address) < 0) {
+            throw new InvalidFreeException("free of 0x" + Long.toHexString(address)
+                    + ": not an address this allocator handed out (it lies in none of its arenas, chunks or "
+                    + "mappings), or a block already freed");
+        }
+    }
+
+    /** {@return the usable size of the live block at {@code address}, or -1 if it is not one} No side effects. */
+    private long usableSize(long address) {
+        long size = small.blockSizeIfLive(address);
+        return size >= 0 ? size : huge.usableSize(address);
     }
 
     // -----------------------------------------------------------------------------------------------------------
@@ -176,7 +212,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
      * kept only in place.
      *
      * @param segment      a segment returned by {@link #allocate} or {@link #reallocate}
-     * @param newByteSize  the new size, {@code 1..maxBlockBytes()}
+     * @param newByteSize  the new size, {@code 1..maxAllocationBytes}
      * @return a segment of exactly {@code newByteSize} bytes
      * @throws InvalidFreeException     if {@code segment} is not a live block of this allocator
      * @throws IllegalArgumentException if the new size is out of range
@@ -184,23 +220,26 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
      */
     public MemorySegment reallocate(MemorySegment segment, long newByteSize) {
         long address = blockAddress(segment);
-        int newClass = sizeClassFor(newByteSize, 1);
-        int blockSize = small.blockSizeIfLive(address);
-        if (blockSize < 0) {
-            small.claimForFree(address); // throws the precise reason
+        if (smallClassFor(newByteSize, 1) < 0 && newByteSize > config.maxAllocationBytes()) {
+            throw new IllegalArgumentException("size " + newByteSize + " is over the largest allocation, "
+                    + config.maxAllocationBytes() + " bytes");
+        }
+        long usable = usableSize(address);
+        if (usable < 0) {
+            freeAddress(address); // throws the precise reason
             throw new InvalidFreeException("reallocate of 0x" + Long.toHexString(address) + ": not a live block");
         }
-        long oldSize = Math.min(segment.byteSize(), blockSize);
-        if (newByteSize <= blockSize && 4 * newByteSize > 3L * blockSize) {
+        long oldSize = Math.min(segment.byteSize(), usable);
+        // pymalloc's rule for small blocks (keep it while over 3/4 used); larger blocks are kept while over half.
+        boolean keep = newByteSize <= usable && (usable <= config.smallMaxBytes()
+                ? 4 * newByteSize > 3 * usable : 2 * newByteSize > usable);
+        if (keep) {
             if (newByteSize > oldSize) {
                 NativeMemory.zero(address + oldSize, newByteSize - oldSize);
             }
             return NativeMemory.segment(address, newByteSize);
         }
-        long fresh = caches.take(newClass);
-        small.markLive(fresh);
-        MemorySegment result = NativeMemory.segment(fresh, newByteSize);
-        result.fill((byte) 0);
+        MemorySegment result = NativeMemory.segment(allocateAddress(newByteSize, 1), newByteSize);
         MemorySegment.copy(NativeMemory.EVERYTHING, address, result, 0, Math.min(oldSize, newByteSize));
         freeAddress(address);
         return result;
@@ -247,7 +286,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     public PoolStats stats() {
         checkOpen();
         caches.sweep(false);
-        return small.stats(caches.cachedPerClass());
+        return small.stats(caches.cachedPerClass()).withTiers(huge.stats());
     }
 
     /**
@@ -271,17 +310,20 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
 
     /**
      * Hands back what can be handed back now: the calling thread's cache, dead threads' caches and the
-     * virtual-thread stripes go back to the pools, so empty pools and arenas return to the page source.
+     * virtual-thread stripes go back to the pools; every wholly empty arena returns to the page source and every
+     * unused pool's pages are discarded (with a page source that can, such as native-bridge's mmap source). One
+     * live block then keeps one pool resident, not its arena.
      *
      * @throws IllegalStateException if the allocator is closed
      */
     public void trim() {
         checkOpen();
         caches.sweep(true);
+        small.trim();
     }
 
-    /** {@return the largest request served} */
-    public long maxBlockBytes() {
+    /** {@return the largest request the small tier (pools and thread caches) serves} */
+    public long smallThresholdBytes() {
         return config.smallMaxBytes();
     }
 
@@ -311,38 +353,23 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         checkOpen();
         closed = true;
         small.close();
+        huge.close();
     }
 
     // -----------------------------------------------------------------------------------------------------------
     // Checks.
     // -----------------------------------------------------------------------------------------------------------
 
-    private int sizeClassFor(long byteSize, long byteAlignment) {
+    /** {@return the small class for the request, or -1 if it is for a larger tier} Validates size and alignment. */
+    private int smallClassFor(long byteSize, long byteAlignment) {
         checkOpen();
-        if (byteSize <= 0 || byteSize > config.smallMaxBytes() || byteAlignment <= 0
-                || (byteAlignment & (byteAlignment - 1)) != 0) {
-            throw badRequest(byteSize, byteAlignment);
-        }
-        int sizeClass = small.classes().classFor(byteSize, byteAlignment);
-        if (sizeClass < 0) {
-            throw badRequest(byteSize, byteAlignment);
-        }
-        return sizeClass;
-    }
-
-    private IllegalArgumentException badRequest(long byteSize, long byteAlignment) {
         if (byteSize <= 0) {
-            return new IllegalArgumentException("size must be positive, was " + byteSize);
-        }
-        if (byteSize > config.smallMaxBytes()) {
-            return new IllegalArgumentException("size " + byteSize + " is over the largest block this allocator "
-                    + "serves, " + config.smallMaxBytes() + " bytes");
+            throw new IllegalArgumentException("size must be positive, was " + byteSize);
         }
         if (byteAlignment <= 0 || (byteAlignment & (byteAlignment - 1)) != 0) {
-            return new IllegalArgumentException("alignment must be a power of two, was " + byteAlignment);
+            throw new IllegalArgumentException("alignment must be a power of two, was " + byteAlignment);
         }
-        return new IllegalArgumentException("size " + byteSize + " rounded up to alignment " + byteAlignment
-                + " is over the largest block this allocator serves, " + config.smallMaxBytes() + " bytes");
+        return small.classes().classFor(byteSize, byteAlignment);
     }
 
     private static long blockAddress(MemorySegment segment) {
@@ -388,6 +415,8 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
                 Runtime.getRuntime().availableProcessors()) * 2);
         private Duration cacheTrimInterval = Duration.ofSeconds(1);
         private PageSource pageSource;
+        private long retainedUnusedPoolBytes = DEFAULT_ARENA_SIZE_BYTES;
+        private long maxAllocationBytes = DEFAULT_MAX_ALLOCATION_BYTES;
 
         private Builder() {
         }
@@ -468,6 +497,27 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         }
 
         /**
+         * @param bytes how many bytes of unused pools may stay resident before the oldest are discarded through the
+         *              page source (default 1 MiB); 0 discards every pool as soon as it is unused
+         * @return this builder
+         */
+        public Builder retainedUnusedPoolBytes(long bytes) {
+            require(bytes >= 0, "retained unused-pool bytes must not be negative, was " + bytes);
+            this.retainedUnusedPoolBytes = bytes;
+            return this;
+        }
+
+        /**
+         * @param bytes the largest single allocation, at least the small threshold (default 1 TiB)
+         * @return this builder
+         */
+        public Builder maxAllocationBytes(long bytes) {
+            require(bytes > 0, "largest allocation must be positive, was " + bytes);
+            this.maxAllocationBytes = bytes;
+            return this;
+        }
+
+        /**
          * @param source where arena memory comes from (default: the highest-priority {@link PageSource} found by
          *               {@link ServiceLoader}, else {@code Arena.ofShared()} chunks)
          * @return this builder
@@ -494,7 +544,8 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
                     + " must be at most a quarter of the pool size " + poolSizeBytes);
             PageSource source = pageSource != null ? pageSource : discoverPageSource();
             return new HeapConfig(poolSizeBytes, arenaSizeBytes, smallMaxBytes, maxReservedBytes, threadCacheBytes,
-                    virtualThreadStripes, cacheTrimInterval.toNanos(), source);
+                    virtualThreadStripes, cacheTrimInterval.toNanos(), source, retainedUnusedPoolBytes,
+                    Math.max(maxAllocationBytes, smallMaxBytes));
         }
 
         private static void require(boolean condition, String message) {

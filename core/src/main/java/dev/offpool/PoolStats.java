@@ -26,6 +26,7 @@ import java.util.List;
  * @param bytesLostToQuantization    bytes at the tail of used pools too small for another block
  * @param bytesLostToArenaAlignment  bytes of arena chunks outside whole pools
  * @param heapMetadataBytes          estimated Java-heap bytes of pool and arena bookkeeping (not in the sum)
+ * @param huge                       the huge tier: one mapping per block
  */
 public record PoolStats(
         String pageSource,
@@ -43,11 +44,20 @@ public record PoolStats(
         long bytesInPoolHeaders,
         long bytesLostToQuantization,
         long bytesLostToArenaAlignment,
-        long heapMetadataBytes) {
+        long heapMetadataBytes,
+        HugeTierStats huge) {
 
     /** Copies the list so the snapshot stays immutable. */
     public PoolStats {
         sizeClasses = List.copyOf(sizeClasses);
+    }
+
+    /** {@return a copy with the other tiers' figures set} */
+    PoolStats withTiers(HugeTierStats hugeStats) {
+        return new PoolStats(pageSource, poolSizeBytes, arenaSizeBytes, sizeClasses, arenasAllocatedTotal,
+                arenasReclaimed, arenasHighwater, arenasCurrent, bytesInAllocatedBlocks, bytesInCachedBlocks,
+                bytesInAvailableBlocks, bytesInUnusedPools, bytesInPoolHeaders, bytesLostToQuantization,
+                bytesLostToArenaAlignment, heapMetadataBytes, hugeStats);
     }
 
     /** {@return bytes reserved in arenas: {@code arenasCurrent * arenaSizeBytes}} */
@@ -98,6 +108,12 @@ public record PoolStats(
         line(out, "Total", accountedBytes());
         out.append('\n');
         line(out, "# Java-heap bytes of metadata", heapMetadataBytes);
+        out.append("\nhuge tier (one mapping per block)\n");
+        line(out, "# huge blocks live", huge.blocks());
+        line(out, "# bytes mapped for them", huge.bytesMapped());
+        line(out, "# bytes requested", huge.bytesRequested());
+        line(out, "# huge blocks allocated total", huge.allocatedTotal());
+        line(out, "# huge blocks freed total", huge.freedTotal());
         return out.toString();
     }
 

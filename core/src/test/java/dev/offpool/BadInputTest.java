@@ -101,8 +101,13 @@ class BadInputTest {
 
     @Test
     void sizeOverTheLimitIsRejected() {
-        rejectedAndUnchanged(IllegalArgumentException.class, () -> pool.allocate(513), "513");
-        rejectedAndUnchanged(IllegalArgumentException.class, () -> pool.allocate(100, 1024), "rounded up");
+        pool.close();
+        pool = OffPool.builder().threadCacheBytes(0).maxAllocationBytes(1 << 20).build();
+        live = pool.allocate(64);
+        live.fill((byte) 0x11);
+        rejectedAndUnchanged(IllegalArgumentException.class, () -> pool.allocate((1 << 20) + 1), "largest allocation");
+        rejectedAndUnchanged(IllegalArgumentException.class, () -> pool.allocate(Long.MAX_VALUE), "largest allocation");
+        rejectedAndUnchanged(IllegalArgumentException.class, () -> pool.reallocate(live, 2 << 20), "largest allocation");
     }
 
     @Test

@@ -15,6 +15,9 @@ import dev.offpool.spi.PageSource;
  * @param virtualThreadStripes a power of two: the number of caches shared by virtual threads
  * @param cacheTrimIntervalNanos how long a cache may go before its owner hands half of it back
  * @param pageSource          where arena memory comes from
+ * @param retainedUnusedPoolBytes how many bytes of unused pools may keep their pages before the oldest are
+ *                            discarded (hysteresis against a syscall per pool at a pool boundary)
+ * @param maxAllocationBytes  the largest single request, in any tier
  */
 public record HeapConfig(
         int poolSizeBytes,
@@ -24,7 +27,9 @@ public record HeapConfig(
         long threadCacheBytes,
         int virtualThreadStripes,
         long cacheTrimIntervalNanos,
-        PageSource pageSource) {
+        PageSource pageSource,
+        long retainedUnusedPoolBytes,
+        long maxAllocationBytes) {
 
     /** {@return pools in one arena} */
     public int poolsPerArena() {

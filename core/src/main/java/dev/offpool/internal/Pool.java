@@ -32,6 +32,12 @@ final class Pool {
     /** True while the pool sits in its class's ring of partly used pools. */
     boolean inRing;
 
+    /** Links in the heap's oldest-first list of unused pools whose pages are still resident (arena lock). */
+    Pool dirtyPrev;
+    Pool dirtyNext;
+    /** True while on that list. */
+    boolean dirty;
+
     Pool(ArenaChunk arena, int index, long address) {
         this.arena = arena;
         this.index = index;

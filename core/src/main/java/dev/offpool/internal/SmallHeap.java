@@ -80,6 +80,14 @@ public final class SmallHeap {
     private final long[] nonEmptyBuckets;
     private final ArenaMap arenaMap;
     private final Map<ArenaChunk, Boolean> arenas = new IdentityHashMap<>();
+    /** Unused pools whose pages are resident, oldest first; discarded past {@link #maxDirtyPools}. */
+    private Pool dirtyHead;
+    private Pool dirtyTail;
+    private int dirtyCount;
+    private final int maxDirtyPools;
+    /** False once the page source has said it cannot discard; then unused pools just stay resident. */
+    private boolean discarding;
+    private long poolsDiscarded;
     private long arenasAllocatedTotal;
     private long arenasReclaimed;
     private long arenasHighwater;
@@ -106,6 +114,9 @@ public final class SmallHeap {
         this.buckets = new ArenaChunk[poolsPerArena + 1];
         this.nonEmptyBuckets = new long[(poolsPerArena >>> 6) + 1];
         this.arenaMap = new ArenaMap(config.arenaShift());
+        this.maxDirtyPools = (int) Math.min(Integer.MAX_VALUE, config.retainedUnusedPoolBytes() / poolSize);
+        // Pools smaller than an OS page (4 KiB pools on a 16 KiB-page kernel) cannot be discarded one by one.
+        this.discarding = poolSize % pageSource.pageSize() == 0;
     }
 
     /** {@return bytes of the live-block bitmap at the tail of a pool of {@code poolSizeBytes}} */
@@ -147,14 +158,13 @@ public final class SmallHeap {
      * Checks that {@code address} is the start of a block a caller holds and marks it free. Nothing is read at the
      * address before the arena map has said it is ours.
      *
-     * @return the block's size class
-     * @throws InvalidFreeException if it is not a live block; nothing changes then
+     * @return the block's size class, or -1 if the address lies in none of this heap's arenas
+     * @throws InvalidFreeException if it lies in an arena but is not a live block; nothing changes then
      */
     public int claimForFree(long address) {
         ArenaChunk arena = arenaMap.find(address);
         if (arena == null) {
-            throw new InvalidFreeException("free of 0x" + Long.toHexString(address)
-                    + ": not an address this allocator handed out (it lies in none of its arenas)");
+            return -1;
         }
         Pool pool = arena.pools[(int) ((address - arena.base) >>> config.poolShift())];
         int sizeClass = pool.sizeClass;
@@ -324,6 +334,9 @@ public final class SmallHeap {
             Pool pool = arena.freePools;
             arena.freePools = pool.next;
             pool.next = null;
+            if (pool.dirty) {
+                unlinkDirty(pool);
+            }
             moveToBucket(arena, arena.freePoolCount - 1);
             pool.blockSize = classes.blockSize(sizeClass);
             pool.capacity = (poolSize - bitmapBytes) / pool.blockSize;
@@ -354,6 +367,14 @@ public final class SmallHeap {
                 closeArena(arena);
             } else {
                 moveToBucket(arena, free);
+                if (discarding) {
+                    appendDirty(pool);
+                    if (dirtyCount > maxDirtyPools) {
+                        // Discard down to half the allowance, so a workload freeing and refilling pools at the
+                        // boundary pays one madvise per many pool releases, not one each.
+                        discardOldest(dirtyCount - maxDirtyPools / 2);
+                    }
+                }
             }
         } finally {
             arenaLock.unlock();
@@ -392,11 +413,111 @@ public final class SmallHeap {
     }
 
     private void closeArena(ArenaChunk arena) {
+        for (Pool pool : arena.pools) {
+            if (pool.dirty) {
+                unlinkDirty(pool);
+            }
+        }
         arenaMap.remove(arena);
         arenas.remove(arena);
         arenasReclaimed++;
         pageSource.release(arena.chunk);
         reservedBytes.release(config.arenaSizeBytes());
+    }
+
+    private void appendDirty(Pool pool) {
+        pool.dirty = true;
+        pool.dirtyPrev = dirtyTail;
+        pool.dirtyNext = null;
+        if (dirtyTail == null) {
+            dirtyHead = pool;
+        } else {
+            dirtyTail.dirtyNext = pool;
+        }
+        dirtyTail = pool;
+        dirtyCount++;
+    }
+
+    private void unlinkDirty(Pool pool) {
+        if (pool.dirtyPrev == null) {
+            dirtyHead = pool.dirtyNext;
+        } else {
+            pool.dirtyPrev.dirtyNext = pool.dirtyNext;
+        }
+        if (pool.dirtyNext == null) {
+            dirtyTail = pool.dirtyPrev;
+        } else {
+            pool.dirtyNext.dirtyPrev = pool.dirtyPrev;
+        }
+        pool.dirtyPrev = null;
+        pool.dirtyNext = null;
+        pool.dirty = false;
+        dirtyCount--;
+    }
+
+    // Hands the pages of the oldest unused pools back through the page source. Arena lock held. Neighbouring pools
+    // of one arena go in one call: a discard costs about ten times more per page in 16 KiB calls than in one big one.
+    private void discardOldest(int count) {
+        List<Pool> batch = new ArrayList<>(Math.min(count, dirtyCount));
+        for (int i = 0; i < count && dirtyHead != null; i++) {
+            batch.add(dirtyHead);
+            unlinkDirty(dirtyHead);
+        }
+        batch.sort((a, b) -> Long.compareUnsigned(a.address, b.address));
+        for (int i = 0; i < batch.size() && discarding; ) {
+            Pool first = batch.get(i);
+            int run = 1;
+            while (i + run < batch.size() && batch.get(i + run).arena == first.arena
+                    && batch.get(i + run).address == first.address + (long) run * poolSize) {
+                run++;
+            }
+            discardRange(first, run);
+            i += run;
+        }
+        if (!discarding) {
+            while (dirtyHead != null) {
+                unlinkDirty(dirtyHead);
+            }
+        }
+    }
+
+    private void discardRange(Pool first, int pools) {
+        MemorySegment chunk = first.arena.chunk;
+        try {
+            if (pageSource.discard(chunk, first.address - chunk.address(), (long) pools * poolSize)) {
+                poolsDiscarded += pools;
+            } else {
+                discarding = false;
+            }
+        } catch (RuntimeException e) {
+            // A free must not fail because the OS would not take pages back: keep them, and stop asking.
+            discarding = false;
+            System.getLogger(SmallHeap.class.getName()).log(System.Logger.Level.WARNING,
+                    "offpool: page source " + pageSource.name() + " failed to discard; unused pools stay resident",
+                    e);
+        }
+    }
+
+    /**
+     * Gives back what can be given back now: the pages of every unused pool, and the wholly empty arena kept
+     * against thrashing. Thread caches must have been drained first for this to reach their pools.
+     */
+    public void trim() {
+        arenaLock.lock();
+        try {
+            ArenaChunk empty = buckets[poolsPerArena];
+            while (empty != null) {
+                ArenaChunk next = empty.bucketNext;
+                removeFromBucket(empty);
+                closeArena(empty);
+                empty = next;
+            }
+            if (discarding) {
+                discardOldest(dirtyCount);
+            }
+        } finally {
+            arenaLock.unlock();
+        }
     }
 
     private void moveToBucket(ArenaChunk arena, int freePools) {
@@ -511,7 +632,7 @@ public final class SmallHeap {
             long heapBytes = poolObjects * 64 + arenas.size() * (96L + 4L * poolsPerArena);
             return new PoolStats(pageSource.name(), poolSize, config.arenaSizeBytes(), rows, arenasAllocatedTotal,
                     arenasReclaimed, arenasHighwater, arenas.size(), allocatedBytes, cachedBytes, availableBytes,
-                    unusedPoolBytes, headers, quantization, alignment, heapBytes);
+                    unusedPoolBytes, headers, quantization, alignment, heapBytes, null);
         } finally {
             unlockAll();
         }
@@ -527,6 +648,7 @@ public final class SmallHeap {
         lockAll();
         try {
             verifyArenas();
+            verifyDirtyList();
             Map<Pool, Integer> cachedPerPool = verifyCached(cachedBlocks);
             for (int c = 0; c < rings.length; c++) {
                 verifyRing(c);
@@ -579,6 +701,19 @@ public final class SmallHeap {
             check(free == unused && unused == a.freePoolCount, a + ": " + free + " pools listed unused, " + unused
                     + " unused, count says " + a.freePoolCount);
         }
+    }
+
+    private void verifyDirtyList() {
+        int n = 0;
+        for (Pool p = dirtyHead; p != null; p = p.dirtyNext) {
+            check(p.dirty && p.sizeClass < 0, p + " is on the resident-unused list but is not unused");
+            check(p.dirtyNext != null ? p.dirtyNext.dirtyPrev == p : dirtyTail == p, p + " has a broken link");
+            check(arenas.containsKey(p.arena), p + " is on the resident-unused list of a closed arena");
+            check(++n <= dirtyCount, "resident-unused list is longer than its count " + dirtyCount);
+        }
+        check(n == dirtyCount, "resident-unused list holds " + n + " pools, count says " + dirtyCount);
+        check(dirtyCount <= Math.max(maxDirtyPools, 0) || !discarding, dirtyCount
+                + " unused pools resident, over the allowance of " + maxDirtyPools);
     }
 
     private Map<Pool, Integer> verifyCached(long[][] cachedBlocks) {

@@ -271,6 +271,13 @@ public final class ThreadCaches {
         return all;
     }
 
+    /** {@return how many caches exist: one per live (or not yet swept) platform thread, plus the stripes} */
+    public int cacheCount() {
+        synchronized (platformCaches) {
+            return platformCaches.size() + stripes.length;
+        }
+    }
+
     /** {@return the most blocks one cache may hold, per class} */
     public int[] capacities() {
         return capacities.clone();
