@@ -47,7 +47,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <ul>
  *   <li><b>Allocate</b>: round the request up to 16 bytes (at least {@link #MIN_BLOCK_BYTES}); take the smallest free
  *   block that holds it ({@code O(log n)} ceiling search). For an alignment above 16 the first
- *   {@value #ALIGNED_PROBES} candidates in (size, address) order are tried for an aligned spot; if none has one, the
+ *   8 candidates ({@code ALIGNED_PROBES}) in (size, address) order are tried for an aligned spot; if none has one, the
  *   smallest block of {@code size + worstFrontPadding(alignment)} bytes has one for sure. Padding in front of the
  *   spot becomes a free block of its own (so it is 0 or at least {@link #MIN_BLOCK_BYTES}); a tail of at least
  *   {@link #MIN_BLOCK_BYTES} is split off as a free block, a smaller one stays with the allocation.</li>
