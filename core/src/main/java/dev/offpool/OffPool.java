@@ -3,6 +3,7 @@ package dev.offpool;
 import dev.offpool.internal.ArenaPageSource;
 import dev.offpool.internal.HeapConfig;
 import dev.offpool.internal.HugeHeap;
+import dev.offpool.internal.LargeHeap;
 import dev.offpool.internal.NativeMemory;
 import dev.offpool.internal.PooledArena;
 import dev.offpool.internal.ReservedBytes;
@@ -34,8 +35,9 @@ import java.util.ServiceLoader;
  * }
  *
  * <p>Three tiers serve every size up to {@code maxAllocationBytes} (1 TiB by default): requests up to
- * {@link #smallThresholdBytes()} (512 by default) come from the pools; larger ones are mapped one by one through
- * the page source and unmapped on free. Every returned block is zero-filled. Small alignments work by choosing a
+ * {@link #smallThresholdBytes()} (512 by default) come from the pools; larger ones up to {@code largeMaxBytes}
+ * (1 MiB) from a best-fit heap with coalescing inside large chunks; the rest are mapped one by one through the page
+ * source and unmapped on free. Every returned block is zero-filled. Small alignments work by choosing a
  * block size that is a multiple of the alignment; larger ones are honoured by the other tiers.
  *
  * <p>Misuse fails fast and changes nothing: a size {@code <= 0} or over the limit, or an alignment that is not a
@@ -68,6 +70,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     private final ReservedBytes reservedBytes;
     private final SmallHeap small;
     private final ThreadCaches caches;
+    private final LargeHeap large;
     private final HugeHeap huge;
     private final boolean closeable;
     private volatile boolean closed;
@@ -77,6 +80,8 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         this.reservedBytes = new ReservedBytes(config.maxReservedBytes());
         this.small = new SmallHeap(config, reservedBytes);
         this.caches = new ThreadCaches(small, config);
+        this.large = new LargeHeap(config.pageSource(), reservedBytes, config.largeChunkBytes(),
+                config.largeMaxBytes());
         this.huge = new HugeHeap(config.pageSource(), reservedBytes);
         this.closeable = closeable;
     }
@@ -140,6 +145,9 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
             throw new IllegalArgumentException("size " + byteSize + " is over the largest allocation, "
                     + config.maxAllocationBytes() + " bytes");
         }
+        if (byteSize <= config.largeMaxBytes() && byteAlignment <= LargeHeap.MAX_ALIGNMENT_BYTES) {
+            return large.allocate(byteSize, byteAlignment);
+        }
         return huge.allocate(byteSize, byteAlignment);
     }
 
@@ -162,6 +170,10 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     }
 
     private void freeBeyondSmallTier(long address) {
+        if (large.owns(address)) {
+            large.free(address);
+            return;
+        }
         if (huge.free(address) < 0) {
             throw new InvalidFreeException("free of 0x" + Long.toHexString(address)
                     + ": not an address this allocator handed out (it lies in none of its arenas, chunks or "
@@ -172,7 +184,10 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     /** {@return the usable size of the live block at {@code address}, or -1 if it is not one} No side effects. */
     private long usableSize(long address) {
         long size = small.blockSizeIfLive(address);
-        return size >= 0 ? size : huge.usableSize(address);
+        if (size >= 0) {
+            return size;
+        }
+        return large.owns(address) ? large.usableSize(address) : huge.usableSize(address);
     }
 
     // -----------------------------------------------------------------------------------------------------------
@@ -286,7 +301,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     public PoolStats stats() {
         checkOpen();
         caches.sweep(false);
-        return small.stats(caches.cachedPerClass()).withTiers(huge.stats());
+        return small.stats(caches.cachedPerClass()).withTiers(large.stats(), huge.stats());
     }
 
     /**
@@ -301,6 +316,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         checkOpen();
         caches.sweep(false);
         small.verify(caches.cachedBlocks());
+        large.verify();
         PoolStats stats = small.stats(caches.cachedPerClass());
         if (stats.accountedBytes() != stats.arenaBytes()) {
             throw new HeapCorruptionException("byte accounting adds up to " + stats.accountedBytes() + " but "
@@ -353,6 +369,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         checkOpen();
         closed = true;
         small.close();
+        large.close();
         huge.close();
     }
 
@@ -417,6 +434,8 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         private PageSource pageSource;
         private long retainedUnusedPoolBytes = DEFAULT_ARENA_SIZE_BYTES;
         private long maxAllocationBytes = DEFAULT_MAX_ALLOCATION_BYTES;
+        private long largeMaxBytes = LargeHeap.DEFAULT_MAX_BLOCK_BYTES;
+        private long largeChunkBytes = LargeHeap.DEFAULT_CHUNK_BYTES;
 
         private Builder() {
         }
@@ -508,6 +527,29 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         }
 
         /**
+         * @param bytes the largest request the large (best-fit) tier serves; above it each block is its own
+         *              mapping (default 1 MiB). At most the large chunk size.
+         * @return this builder
+         */
+        public Builder largeMaxBytes(long bytes) {
+            require(bytes > 0, "large-tier bound must be positive, was " + bytes);
+            this.largeMaxBytes = bytes;
+            return this;
+        }
+
+        /**
+         * @param bytes the size of the chunks the large tier carves, a multiple of 4096 up to 1 GiB (default 4 MiB)
+         * @return this builder
+         */
+        public Builder largeChunkBytes(long bytes) {
+            require(bytes >= LargeHeap.CHUNK_ALIGNMENT_BYTES && bytes <= LargeHeap.MAX_CHUNK_BYTES
+                    && bytes % LargeHeap.CHUNK_ALIGNMENT_BYTES == 0, "large chunk size must be a multiple of 4096 "
+                    + "up to 1 GiB, was " + bytes);
+            this.largeChunkBytes = bytes;
+            return this;
+        }
+
+        /**
          * @param bytes the largest single allocation, at least the small threshold (default 1 TiB)
          * @return this builder
          */
@@ -542,10 +584,12 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
                     + " must hold at least two pools of " + poolSizeBytes + " bytes");
             require(smallMaxBytes <= poolSizeBytes / 4, "small threshold " + smallMaxBytes
                     + " must be at most a quarter of the pool size " + poolSizeBytes);
+            require(largeMaxBytes <= largeChunkBytes, "large-tier bound " + largeMaxBytes
+                    + " must not exceed the large chunk size " + largeChunkBytes);
             PageSource source = pageSource != null ? pageSource : discoverPageSource();
             return new HeapConfig(poolSizeBytes, arenaSizeBytes, smallMaxBytes, maxReservedBytes, threadCacheBytes,
                     virtualThreadStripes, cacheTrimInterval.toNanos(), source, retainedUnusedPoolBytes,
-                    Math.max(maxAllocationBytes, smallMaxBytes));
+                    Math.max(maxAllocationBytes, smallMaxBytes), largeMaxBytes, largeChunkBytes);
         }
 
         private static void require(boolean condition, String message) {

@@ -26,6 +26,7 @@ import java.util.List;
  * @param bytesLostToQuantization    bytes at the tail of used pools too small for another block
  * @param bytesLostToArenaAlignment  bytes of arena chunks outside whole pools
  * @param heapMetadataBytes          estimated Java-heap bytes of pool and arena bookkeeping (not in the sum)
+ * @param large                      the large tier: best fit inside large chunks
  * @param huge                       the huge tier: one mapping per block
  */
 public record PoolStats(
@@ -45,6 +46,7 @@ public record PoolStats(
         long bytesLostToQuantization,
         long bytesLostToArenaAlignment,
         long heapMetadataBytes,
+        LargeTierStats large,
         HugeTierStats huge) {
 
     /** Copies the list so the snapshot stays immutable. */
@@ -53,11 +55,11 @@ public record PoolStats(
     }
 
     /** {@return a copy with the other tiers' figures set} */
-    PoolStats withTiers(HugeTierStats hugeStats) {
+    PoolStats withTiers(LargeTierStats largeStats, HugeTierStats hugeStats) {
         return new PoolStats(pageSource, poolSizeBytes, arenaSizeBytes, sizeClasses, arenasAllocatedTotal,
                 arenasReclaimed, arenasHighwater, arenasCurrent, bytesInAllocatedBlocks, bytesInCachedBlocks,
                 bytesInAvailableBlocks, bytesInUnusedPools, bytesInPoolHeaders, bytesLostToQuantization,
-                bytesLostToArenaAlignment, heapMetadataBytes, hugeStats);
+                bytesLostToArenaAlignment, heapMetadataBytes, largeStats, hugeStats);
     }
 
     /** {@return bytes reserved in arenas: {@code arenasCurrent * arenaSizeBytes}} */
@@ -108,6 +110,7 @@ public record PoolStats(
         line(out, "Total", accountedBytes());
         out.append('\n');
         line(out, "# Java-heap bytes of metadata", heapMetadataBytes);
+        out.append('\n').append(large.toTable());
         out.append("\nhuge tier (one mapping per block)\n");
         line(out, "# huge blocks live", huge.blocks());
         line(out, "# bytes mapped for them", huge.bytesMapped());

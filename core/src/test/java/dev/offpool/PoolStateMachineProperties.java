@@ -21,9 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Random sequences of allocate / free / reallocate / pooled-arena open, allocate and close, checked against a model
- * after every step: verify() passes, every live block holds its own tag over its whole size, and nothing bleeds into
- * a neighbour. Small arenas and pools so that arenas open and close often.
+ * Random sequences of allocate / free / reallocate / pooled-arena open, allocate and close, over every tier, checked
+ * against a model after every step: verify() passes, every live block holds its own tag over its whole size, and
+ * nothing bleeds into a neighbour. Small arenas and pools so that arenas open and close often.
  */
 class PoolStateMachineProperties {
     static final AtomicLong STEPS = new AtomicLong();
@@ -108,7 +108,9 @@ class PoolStateMachineProperties {
             STEPS.incrementAndGet();
             pool.verify();
             long inArenas = arenaBlocks.stream().mapToLong(List::size).sum();
-            assertEquals(live.size() + inArenas, pool.stats().blocksInUse());
+            PoolStats stats = pool.stats();
+            assertEquals(live.size() + inArenas,
+                    stats.blocksInUse() + stats.large().liveBlocks() + stats.huge().blocks());
             for (Block b : live) {
                 assertEdgesTagged(b);
             }
@@ -118,15 +120,18 @@ class PoolStateMachineProperties {
         }
 
         static void assertZero(MemorySegment s) {
-            for (long i = 0; i < s.byteSize(); i++) {
-                assertEquals(0, s.get(ValueLayout.JAVA_BYTE, i));
-            }
+            assertFilledWith(s, (byte) 0);
         }
 
         static void assertTagged(Block b) {
-            for (long i = 0; i < b.segment.byteSize(); i++) {
-                assertEquals(b.tag, b.segment.get(ValueLayout.JAVA_BYTE, i));
-            }
+            assertFilledWith(b.segment, b.tag);
+        }
+
+        static void assertFilledWith(MemorySegment s, byte value) {
+            byte[] expected = new byte[(int) s.byteSize()];
+            java.util.Arrays.fill(expected, value);
+            long at = s.mismatch(MemorySegment.ofArray(expected));
+            assertEquals(-1, at, () -> "byte " + at + " of a " + s.byteSize() + "-byte block is not " + value);
         }
 
         static void assertEdgesTagged(Block b) {
@@ -176,11 +181,16 @@ class PoolStateMachineProperties {
     static final class Allocate implements Action.Independent<Model> {
         @Override
         public Arbitrary<Transformer<Model>> transformer() {
+            // Mostly pool sizes; now and then the large tier (up to its 1 MiB bound) and the huge tier past it.
             return net.jqwik.api.Combinators.combine(
-                    Arbitraries.integers().between(1, 512).edgeCases(c -> c.includeOnly(1, 16, 17, 512)),
+                    Arbitraries.frequencyOf(
+                            net.jqwik.api.Tuple.of(30, Arbitraries.integers().between(1, 512)
+                                    .edgeCases(c -> c.includeOnly(1, 16, 17, 512))),
+                            net.jqwik.api.Tuple.of(3, Arbitraries.integers().between(513, 1 << 20)),
+                            net.jqwik.api.Tuple.of(1, Arbitraries.integers().between((1 << 20) + 1, 3 << 20))),
                     Arbitraries.of(1, 1, 1, 8, 32, 64, 256),
                     Arbitraries.of(true, false)).as((size, align, raw) -> {
-                        int alignment = (size + align - 1) / align * align > 512 ? 1 : align;
+                        int alignment = size <= 512 && (size + align - 1) / align * align > 512 ? 1 : align;
                         return Transformer.mutate("allocate " + size + " align " + alignment + (raw ? " raw" : ""),
                                 m -> m.allocate(size, alignment, raw));
                     });

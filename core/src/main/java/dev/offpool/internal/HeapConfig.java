@@ -18,6 +18,8 @@ import dev.offpool.spi.PageSource;
  * @param retainedUnusedPoolBytes how many bytes of unused pools may keep their pages before the oldest are
  *                            discarded (hysteresis against a syscall per pool at a pool boundary)
  * @param maxAllocationBytes  the largest single request, in any tier
+ * @param largeMaxBytes       the largest request of the best-fit large tier
+ * @param largeChunkBytes     the size of the large tier's chunks
  */
 public record HeapConfig(
         int poolSizeBytes,
@@ -29,7 +31,9 @@ public record HeapConfig(
         long cacheTrimIntervalNanos,
         PageSource pageSource,
         long retainedUnusedPoolBytes,
-        long maxAllocationBytes) {
+        long maxAllocationBytes,
+        long largeMaxBytes,
+        long largeChunkBytes) {
 
     /** {@return pools in one arena} */
     public int poolsPerArena() {

@@ -19,7 +19,7 @@ class ThreadCachesTest {
 
     private void open(long trimIntervalNanos) {
         HeapConfig config = new HeapConfig(16 * 1024, 1 << 20, 512, Long.MAX_VALUE, CACHE_BYTES, STRIPES,
-                trimIntervalNanos, new ArenaPageSource(), 1 << 20, 1L << 40);
+                trimIntervalNanos, new ArenaPageSource(), 1 << 20, 1L << 40, 1 << 20, 4 << 20);
         heap = new SmallHeap(config, reserved);
         caches = new ThreadCaches(heap, config);
     }
