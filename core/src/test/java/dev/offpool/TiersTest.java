@@ -46,6 +46,15 @@ class TiersTest {
     }
 
     @Test
+    void trimReturnsTheLargeTiersSpareChunk() {
+        MemorySegment s = pool.allocate(100_000);
+        pool.free(s);
+        assertEquals(1, pool.stats().large().chunksCurrent(), "one free chunk is kept against thrashing");
+        pool.trim();
+        assertEquals(0, pool.stats().large().chunksCurrent());
+    }
+
+    @Test
     void hugeBlocksRejectDoubleAndInteriorFrees() {
         MemorySegment s = pool.allocate(3 << 20);
         assertThrows(InvalidFreeException.class, () -> pool.freeAddress(s.address() + 4096));

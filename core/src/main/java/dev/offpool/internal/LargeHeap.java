@@ -386,6 +386,20 @@ public final class LargeHeap {
         releaseChunk(chunk);
     }
 
+    /** Returns the wholly free chunk kept against thrashing, if any, to the page source. */
+    public void trim() {
+        lock.lock();
+        try {
+            if (spare != null) {
+                LargeChunk chunk = spare;
+                spare = null;
+                releaseChunk(chunk);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void releaseChunk(LargeChunk chunk) {
         removeFree(chunk.bytes(), chunk.base);
         freeBytes -= chunk.bytes();
