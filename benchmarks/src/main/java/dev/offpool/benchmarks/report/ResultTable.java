@@ -128,10 +128,12 @@ public final class ResultTable {
     /**
      * {@return the markdown tables}
      *
+     * <p>Classes come in name order, so the main table ({@code AllocFreeBenchmark}) leads.
+     *
      * @param versus finds a peer row's reference, given the benchmark class's name and the row
      */
     static String render(List<Result> results, BiFunction<String, String, Optional<String>> versus) {
-        Map<String, List<Result>> byClass = new LinkedHashMap<>();
+        Map<String, List<Result>> byClass = new TreeMap<>();
         for (Result r : results) {
             byClass.computeIfAbsent(r.benchmark() + " " + r.mode(), k -> new ArrayList<>()).add(r);
         }
@@ -211,7 +213,7 @@ public final class ResultTable {
             for (Column c : columns) {
                 Double mine = cells.get(reference).get(c);
                 Double theirs = cells.get(peer).get(c);
-                line.add(mine == null || theirs == null ? "-" : String.format(Locale.ROOT, "%.2f", mine / theirs));
+                line.add(mine == null || theirs == null ? "-" : format(mine / theirs));
             }
             out.append(line(line));
         }
@@ -299,7 +301,7 @@ public final class ResultTable {
             return "-";
         }
         double v = value;
-        return String.format(Locale.ROOT, v >= 100 ? "%,.0f" : v >= 10 ? "%.1f" : v >= 1 ? "%.2f" : "%.3f", v);
+        return String.format(Locale.ROOT, v >= 100 ? "%,.0f" : v >= 10 ? "%.1f" : v >= 0.1 ? "%.2f" : "%.2g", v);
     }
 
     private static double median(Map<String, Object> metric) {

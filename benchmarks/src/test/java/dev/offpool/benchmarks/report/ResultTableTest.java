@@ -72,6 +72,14 @@ class ResultTableTest {
     }
 
     @Test
+    void tinyRatiosKeepTwoSignificantDigits() {
+        String out = render(entry("offpoolRaw", "thrpt", 1, "65536", 0.052, ""),
+                entry("glibc", "thrpt", 1, "65536", 16.2, ""));
+
+        assertTrue(out.contains("| glibc | offpoolRaw | 0.0032 |"), out);
+    }
+
+    @Test
     void malformedJsonNamesTheOffset() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Json.parse("[1, }"));
         assertTrue(e.getMessage().contains("offset 4"), e.getMessage());
