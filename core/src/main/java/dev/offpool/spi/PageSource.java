@@ -19,7 +19,8 @@ public interface PageSource {
     /**
      * Reserves a chunk.
      *
-     * @param byteSize      the chunk's size in bytes, a positive multiple of {@code byteAlignment}
+     * @param byteSize      the chunk's size in bytes, a positive multiple of {@link #pageSize()} or of
+     *                      {@code byteAlignment}
      * @param byteAlignment a power of two; the returned segment's address is a multiple of it
      * @return a native, zero-filled segment of exactly {@code byteSize} bytes
      * @throws PageSourceException if the memory cannot be had (the allocator turns this into a clean failure)
@@ -35,13 +36,14 @@ public interface PageSource {
 
     /**
      * Declares {@code [offset, offset + byteSize)} of {@code chunk} unused: the source may give its physical pages
-     * back to the OS. The range stays reserved and reads as zero (or as its old contents, for a source that
-     * cannot discard) when it is touched again. The default does nothing.
+     * back to the OS. The range stays reserved; when touched again it reads either as zeros or as its old contents
+     * (callers must not rely on either). The default does nothing and returns false.
      *
      * @param chunk    a chunk returned by {@link #reserve}
      * @param offset   a multiple of {@link #pageSize()}
      * @param byteSize a multiple of {@link #pageSize()}
-     * @return true if the pages were handed back and now read as zero
+     * @return true if the pages were handed back; false if this source cannot discard at all (the allocator then
+     *         stops asking)
      */
     default boolean discard(MemorySegment chunk, long offset, long byteSize) {
         return false;

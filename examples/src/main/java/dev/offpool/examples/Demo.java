@@ -6,6 +6,10 @@ import dev.offpool.PoolStats;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -16,6 +20,16 @@ import java.util.SplittableRandom;
  */
 public final class Demo {
     private Demo() {
+    }
+
+    /** {@return this process's resident set size, from /proc/self/statm (Linux)} */
+    private static long residentBytes() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/self/statm")).trim().split("\\s+");
+            return Long.parseLong(fields[1]) * 4096;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** @param args unused */
@@ -30,6 +44,7 @@ public final class Demo {
             }
             System.out.println("=== after 200,000 allocations of 4..512 bytes ===");
             System.out.println(pool.stats().toTable());
+            long rssFull = residentBytes();
 
             for (int i = 0; i < live.size(); i++) {
                 if (i % 100 != 0) {
@@ -47,6 +62,8 @@ public final class Demo {
             System.out.println(stats.toTable());
             System.out.printf("bytes accounted %,d of %,d in arenas; verify() passed%n", stats.accountedBytes(),
                     stats.arenaBytes());
+            System.out.printf("process RSS: %,d bytes with every block live, %,d after freeing 99%% and trim()"
+                    + " (page source: %s)%n", rssFull, residentBytes(), stats.pageSource());
         }
     }
 }

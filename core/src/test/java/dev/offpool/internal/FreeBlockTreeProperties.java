@@ -1,0 +1,95 @@
+package dev.offpool.internal;
+
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The AVL tree against a {@link TreeSet} of (size, address) pairs: random inserts and removes (many equal sizes, so
+ * the address tie-break matters), verify() after every one, and every search answered as the model answers it.
+ */
+class FreeBlockTreeProperties {
+    private static final Comparator<long[]> BY_SIZE_THEN_ADDRESS =
+            Comparator.<long[]>comparingLong(b -> b[0]).thenComparingLong(b -> b[1]);
+
+    @Property(tries = 200)
+    void treeAnswersAsASortedSetDoes(@ForAll @Size(max = 400) List<@IntRange(min = 0, max = 999) Integer> ops,
+            @ForAll long seed) {
+        FreeBlockTree tree = new FreeBlockTree();
+        TreeSet<long[]> model = new TreeSet<>(BY_SIZE_THEN_ADDRESS);
+        List<long[]> present = new ArrayList<>();
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int op : ops) {
+            if (op < 550 || present.isEmpty()) {
+                long[] block = {64L * (1 + random.nextInt(40)), 0x10000L + 16L * random.nextInt(1 << 20)};
+                if (model.add(block)) {
+                    tree.insert(block[0], block[1]);
+                    present.add(block);
+                }
+            } else if (op < 950) {
+                long[] block = present.remove(random.nextInt(present.size()));
+                model.remove(block);
+                assertTrue(tree.remove(block[0], block[1]));
+                assertFalse(tree.remove(block[0], block[1]), "removed twice");
+            } else {
+                assertFalse(tree.remove(64L * 41, 0x10000L), "removed a block never inserted");
+            }
+            tree.verify();
+            assertEquals(model.size(), tree.count());
+            long probe = 64L * random.nextInt(43);
+            long[] expected = model.ceiling(new long[] {probe, Long.MIN_VALUE});
+            int node = tree.ceiling(probe);
+            assertEquals(expected == null, node == FreeBlockTree.NONE, "ceiling of " + probe);
+            if (expected != null) {
+                assertEquals(expected[0], tree.sizeOf(node));
+                assertEquals(expected[1], tree.addressOf(node));
+                long[] after = model.higher(expected);
+                int next = tree.next(node);
+                assertEquals(after == null, next == FreeBlockTree.NONE);
+                if (after != null) {
+                    assertEquals(after[1], tree.addressOf(next));
+                }
+            }
+            int largest = tree.largest();
+            assertEquals(model.isEmpty(), largest == FreeBlockTree.NONE);
+            if (!model.isEmpty()) {
+                assertEquals(model.last()[1], tree.addressOf(largest));
+            }
+        }
+        List<long[]> walked = new ArrayList<>();
+        tree.forEach((size, address) -> walked.add(new long[] {size, address}));
+        assertEquals(model.size(), walked.size());
+        int i = 0;
+        for (long[] b : model) {
+            assertEquals(b[0], walked.get(i)[0]);
+            assertEquals(b[1], walked.get(i++)[1]);
+        }
+        present.forEach(b -> assertTrue(tree.contains(b[0], b[1])));
+    }
+
+    @Property(tries = 5)
+    void heightStaysLogarithmicForSortedInserts(@ForAll @IntRange(min = 10_000, max = 100_000) int n) {
+        FreeBlockTree tree = new FreeBlockTree();
+        for (int i = 0; i < n; i++) {
+            tree.insert(1024, 16L * i); // equal sizes in address order: the worst case for an unbalanced tree
+        }
+        tree.verify(); // checks every node's balance, which bounds the height by 1.44 log2(n)
+        for (int i = 0; i < n; i += 2) {
+            assertTrue(tree.remove(1024, 16L * i));
+        }
+        tree.verify();
+        assertEquals(n / 2, tree.count());
+        assertEquals(16L, tree.addressOf(tree.ceiling(1)));
+    }
+}

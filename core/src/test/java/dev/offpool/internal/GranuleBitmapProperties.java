@@ -1,0 +1,80 @@
+package dev.offpool.internal;
+
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+
+import java.util.BitSet;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/** The summary levels never change an answer: every search agrees with {@link BitSet} after random sets and clears. */
+class GranuleBitmapProperties {
+
+    @Property(tries = 200)
+    void searchesAgreeWithABitSet(@ForAll @IntRange(min = 1, max = 300_000) int bits,
+            @ForAll @Size(max = 200) List<@IntRange(min = 0, max = Integer.MAX_VALUE) Integer> ops,
+            @ForAll long seed) {
+        GranuleBitmap bitmap = new GranuleBitmap(bits);
+        BitSet model = new BitSet(bits);
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int op : ops) {
+            int i = op % bits;
+            if ((op & 1) == 0 || random.nextInt(4) == 0) {
+                bitmap.set(i);
+                model.set(i);
+            } else {
+                // clear a set bit near i, so clears hit something and empty words appear
+                int victim = model.previousSetBit(i);
+                if (victim >= 0) {
+                    bitmap.clear(victim);
+                    model.clear(victim);
+                }
+            }
+            assertNull(bitmap.summaryMismatch());
+            for (int q = 0; q < 8; q++) {
+                int from = random.nextInt(-2, bits + 70);
+                int clamped = Math.max(0, from);
+                assertEquals(clamped >= bits ? -1 : model.nextSetBit(clamped), bitmap.nextSetBit(from),
+                        "next from " + from);
+                int expectedPrevious = from < 0 ? -1 : model.previousSetBit(Math.min(from, bits - 1));
+                assertEquals(expectedPrevious, bitmap.previousSetBit(from), "previous from " + from);
+            }
+            assertEquals(model.cardinality(), bitmap.cardinality());
+            assertEquals(model.isEmpty(), bitmap.isEmpty());
+        }
+        for (int i = model.nextSetBit(0); i >= 0; i = model.nextSetBit(i + 1)) {
+            assertEquals(i, bitmap.nextSetBit(i));
+            assertEquals(i, bitmap.previousSetBit(i));
+        }
+    }
+
+    @Property(tries = 50)
+    void extremesOfALargeBitmapAreFound(@ForAll("sizes") int bits) {
+        GranuleBitmap bitmap = new GranuleBitmap(bits);
+        assertEquals(-1, bitmap.nextSetBit(0));
+        assertEquals(-1, bitmap.previousSetBit(bits - 1));
+        bitmap.set(bits - 1);
+        assertEquals(bits - 1, bitmap.nextSetBit(0));
+        assertEquals(-1, bitmap.previousSetBit(bits - 2));
+        bitmap.set(0);
+        assertEquals(0, bitmap.previousSetBit(bits - 2));
+        assertEquals(bits - 1, bitmap.nextSetBit(1));
+        bitmap.clear(bits - 1);
+        assertEquals(-1, bitmap.nextSetBit(1));
+        assertNull(bitmap.summaryMismatch());
+    }
+
+    @Provide
+    Arbitrary<Integer> sizes() {
+        return Arbitraries.integers().between(2, 1 << 22).edgeCases(c -> c.includeOnly(2, 64, 65, 4096, 4097,
+                262_144, 1 << 22));
+    }
+}
