@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Runs offpool's JMH suites against the peers and prints the result tables (markdown: medians and ratios).
+#
+#   benchmarks/run.sh                       full run, the numbers to quote (about an hour; run it on a quiet machine)
+#   benchmarks/run.sh quick                 smoke run: 1 fork, 1 x 1 s warmup and measurement, smaller live heaps
+#   benchmarks/run.sh quick --only TwoThreads -p size=64
+#                                           --only REGEX picks benchmarks; every other argument goes to JMH
+#
+# It installs mimalloc and jemalloc if they are missing (apt-get, needs root), builds benchmarks.jar with Maven,
+# runs JMH on the newest installed JDK 25+ (OFFPOOL_JAVA=/path/to/bin/java overrides), runs the jemalloc benchmark in
+# a JMH invocation of its own under LD_PRELOAD (jemalloc cannot be dlopen'ed into a running JVM), and writes
+# benchmarks/results/<mode>-<time>.{json,jemalloc.json,log,md}. Exits non-zero if any benchmark failed.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+jar="$here/target/benchmarks.jar"
+jemalloc_benchmark='AllocFreeBenchmark\.jemalloc'
+
+mode=full
+case "${1:-}" in
+    quick | full) mode=$1; shift ;;
+esac
+only=""
+jmh_args=()
+while (($#)); do
+    case "$1" in
+        --only) only=${2:?"--only needs a regular expression"}; shift 2 ;;
+        *) jmh_args+=("$1"); shift ;;
+    esac
+done
+
+# Installs the native allocators the peers need; apt-get update runs only when something is missing.
+ensure_native_libraries() {
+    local -A package_of=([libmimalloc.so.2]=libmimalloc2.0 [libjemalloc.so.2]=libjemalloc2)
+    local missing=() library
+    for library in "${!package_of[@]}"; do
+        if ! ldconfig -p | grep -q "^[[:space:]]*$library "; then
+            missing+=("${package_of[$library]}")
+        fi
+    done
+    ((${#missing[@]} == 0)) && return
+    if ! command -v apt-get >/dev/null; then
+        echo "run.sh: missing ${missing[*]} and no apt-get to install them; install them by hand" >&2
+        exit 1
+    fi
+    local sudo=()
+    ((EUID == 0)) || sudo=(sudo)
+    echo "run.sh: installing ${missing[*]}" >&2
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# Prints the newest java of version 25 or later under /usr/lib/jvm, read from each JDK's release file.
+find_java() {
+    if [[ -n "${OFFPOOL_JAVA:-}" ]]; then
+        echo "$OFFPOOL_JAVA"
+        return
+    fi
+    local home version best
+    best=$(for home in /usr/lib/jvm/*/; do
+        [[ -x "$home/bin/java" && -f "$home/release" ]] || continue
+        version=$(sed -n 's/^JAVA_VERSION="\(.*\)"$/\1/p' "$home/release")
+        [[ "${version%%[.+-]*}" =~ ^[0-9]+$ ]] && ((${version%%[.+-]*} >= 25)) || continue
+        printf '%s\t%s\n' "$version" "${home%/}/bin/java"
+    done | sort -V | tail -n 1 | cut -f 2)
+    if [[ -z "$best" ]]; then
+        echo "run.sh: no JDK 25 or later under /usr/lib/jvm; set OFFPOOL_JAVA=/path/to/bin/java" >&2
+        exit 1
+    fi
+    echo "$best"
+}
+
+ensure_native_libraries
+(cd "$root" && mvn -B -q -Dstyle.color=never -pl benchmarks -am package -DskipTests)
+java=$(find_java)
+
+settings=()
+if [[ $mode == quick ]]; then
+    settings=(-f 1 -wi 1 -w 1s -i 1 -r 1s)
+    # JMH adds up repeated -p values, so a caller's own liveBlocks replaces this default rather than joining it.
+    [[ " ${jmh_args[*]} " == *" liveBlocks="* ]] || settings+=(-p liveBlocks=1000,1000000)
+fi
+# The host JVM only runs JMH; this keeps JMH's own sun.misc.Unsafe warning quiet. Forks take their flags from @Fork.
+host=("$java" --sun-misc-unsafe-memory-access=allow -jar "$jar")
+
+mkdir -p "$here/results"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+base="$here/results/$mode-$stamp"
+results=()
+machine="$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
+echo "run.sh: $mode run on $("$java" -version 2>&1 | head -n 1); $machine" | tee "$base.log"
+
+# Everything but jemalloc, in one JMH invocation.
+main_selection=("${only:-.}" -e "$jemalloc_benchmark")
+if "${host[@]}" -l "${main_selection[@]}" | grep -q '^dev\.'; then
+    "${host[@]}" "${main_selection[@]}" "${settings[@]}" "${jmh_args[@]}" -rf json -rff "$base.json" 2>&1 \
+        | tee -a "$base.log"
+    results+=("$base.json")
+fi
+
+# jemalloc replaces malloc for the whole process, so it gets a JVM (and forks, which inherit the environment) of its
+# own. Its benchmark checks that the library really is loaded and fails with a message otherwise.
+if [[ -z "$only" ]] || grep -Eq "$only" <<<"dev.offpool.benchmarks.AllocFreeBenchmark.jemalloc"; then
+    LD_PRELOAD=libjemalloc.so.2 "${host[@]}" "$jemalloc_benchmark" "${settings[@]}" "${jmh_args[@]}" \
+        -rf json -rff "$base.jemalloc.json" 2>&1 | tee -a "$base.log"
+    results+=("$base.jemalloc.json")
+fi
+
+if ((${#results[@]} == 0)); then
+    echo "run.sh: no benchmark matches --only '$only'" >&2
+    exit 1
+fi
+{
+    echo "$mode run, $(date -u +%Y-%m-%d), $machine."
+    [[ $mode == quick ]] && echo "Smoke-run settings: not numbers to quote."
+    "$java" -cp "$jar" dev.offpool.benchmarks.report.ResultTable "${results[@]}"
+} | tee "$base.md"
+
+failures=$(grep -c '<failure>' "$base.log" || true)
+if ((failures > 0)); then
+    echo "run.sh: $failures benchmark(s) failed; their errors are in $base.log" >&2
+    exit 1
+fi
+echo "run.sh: results in $base.{json,log,md}"

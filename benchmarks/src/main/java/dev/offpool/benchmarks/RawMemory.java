@@ -1,0 +1,22 @@
+package dev.offpool.benchmarks;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Writes to memory known only by its address, so that every peer touches its block the same way: one byte.
+ *
+ * <p>One global-scope segment spans the address space; creating it calls a restricted method, which is why the forks
+ * run with {@code --enable-native-access=ALL-UNNAMED}.
+ */
+final class RawMemory {
+    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+    private RawMemory() {
+    }
+
+    /** Writes one byte at {@code address}. */
+    static void touch(long address) {
+        EVERYTHING.set(ValueLayout.JAVA_BYTE, address, (byte) 1);
+    }
+}

@@ -1,0 +1,5 @@
+/**
+ * The allocators offpool is measured against, made callable from a benchmark: native mallocs as FFM downcalls, the
+ * direct-buffer cleaner, and Netty's allocators as configured for the comparison.
+ */
+package dev.offpool.benchmarks.peers;

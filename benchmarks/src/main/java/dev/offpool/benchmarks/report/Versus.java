@@ -1,0 +1,20 @@
+package dev.offpool.benchmarks.report;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Names the offpool benchmark, in the same class, that a peer benchmark is compared with in {@link ResultTable}'s
+ * ratio table: the one doing the same work. A peer without it is compared with {@code offpoolRaw}, or with the only
+ * offpool benchmark of its class. On a JMH group, annotate any one of the group's methods.
+ */
+@Documented
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.METHOD)
+public @interface Versus {
+    /** {@return the offpool benchmark's method or group name} */
+    String value();
+}
