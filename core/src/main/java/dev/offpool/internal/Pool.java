@@ -31,6 +31,11 @@ final class Pool {
     Pool next;
     /** True while the pool sits in its class's ring of partly used pools. */
     boolean inRing;
+    /**
+     * The thread cache carving from this pool, or null. A claimed pool stays out of the ring, so each cache draws
+     * its blocks from a pool of its own and two threads do not flip bits in one bitmap cache line.
+     */
+    ThreadCache claimant;
 
     /** Links in the heap's oldest-first list of unused pools whose pages are still resident (arena lock). */
     Pool dirtyPrev;

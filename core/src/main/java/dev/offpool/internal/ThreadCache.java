@@ -21,6 +21,8 @@ final class ThreadCache {
     final WeakReference<Thread> owner;
     /** Guards a stripe cache; null for a platform thread's. */
     final ReentrantLock lock;
+    /** The pool this cache carves from, per class; read and written only under that class's lock in the heap. */
+    final Pool[] activePools;
     /** When the owner last handed half of its cache back. */
     long lastTrimNanos;
 
@@ -30,6 +32,7 @@ final class ThreadCache {
             blocks[c] = new long[capacities[c]];
         }
         this.counts = new int[capacities.length];
+        this.activePools = new Pool[capacities.length];
         this.owner = owner == null ? null : new WeakReference<>(owner);
         this.lock = owner == null ? new ReentrantLock() : null;
         this.lastTrimNanos = System.nanoTime();

@@ -104,17 +104,17 @@ public final class ThreadCaches {
         int want = Math.max(1, stack.length / 2);
         if (stack.length == 0) {
             long[] one = new long[1];
-            heap.takeBlocks(sizeClass, one, 0, 1);
+            heap.takeBlocks(sizeClass, one, 0, 1, null); // caching is off: no pool of its own either
             return one[0];
         }
         int got;
         try {
-            got = heap.takeBlocks(sizeClass, stack, 0, want);
+            got = heap.takeBlocks(sizeClass, stack, 0, want, cache);
         } catch (OutOfPoolMemoryException e) {
             // Blocks of other classes may sit in caches and pin pools: give back what we can reach, retry once.
             drain(cache);
             sweep(false, true);
-            got = heap.takeBlocks(sizeClass, stack, 0, want);
+            got = heap.takeBlocks(sizeClass, stack, 0, want, cache);
         }
         cache.counts[sizeClass] = got - 1;
         return stack[got - 1];
@@ -185,6 +185,7 @@ public final class ThreadCaches {
                 cache.counts[c] = keep;
             }
         }
+        heap.releaseClaims(cache);
     }
 
     private void drain(ThreadCache cache) {
@@ -192,6 +193,7 @@ public final class ThreadCaches {
             heap.returnBlocks(c, cache.blocks[c], 0, cache.counts[c]);
             cache.counts[c] = 0;
         }
+        heap.releaseClaims(cache);
     }
 
     /**
