@@ -107,15 +107,19 @@ class PoolStateMachineProperties {
         void check() {
             STEPS.incrementAndGet();
             pool.verify();
-            long inArenas = arenaBlocks.stream().mapToLong(List::size).sum();
+            // Pooled arenas cut many segments from one slab, so the block count is exact only while none is open.
             PoolStats stats = pool.stats();
-            assertEquals(live.size() + inArenas,
-                    stats.blocksInUse() + stats.large().liveBlocks() + stats.huge().blocks());
+            long blocks = stats.blocksInUse() + stats.large().liveBlocks() + stats.huge().blocks();
+            if (arenas.isEmpty()) {
+                assertEquals(live.size(), blocks);
+            } else {
+                assertTrue(blocks >= live.size(), blocks + " blocks in use, " + live.size() + " live outside arenas");
+            }
             for (Block b : live) {
                 assertEdgesTagged(b);
             }
-            for (List<Block> blocks : arenaBlocks) {
-                blocks.forEach(Model::assertEdgesTagged);
+            for (List<Block> inArena : arenaBlocks) {
+                inArena.forEach(Model::assertEdgesTagged);
             }
         }
 

@@ -8,6 +8,7 @@ import dev.offpool.benchmarks.report.Versus;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.infra.Blackhole;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
@@ -145,6 +146,17 @@ public class AllocFreeBenchmark {
             for (int i = 0; i < ARENA_ALLOCATIONS; i++) {
                 arena.allocate(s.size).set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
             }
+        }
+    }
+
+    /**
+     * {@code Arena.ofConfined()} opened and closed with nothing allocated: the floor under both arena rows, since a
+     * pooled arena takes its scope from a JDK arena too (the only public way to get a closable scope).
+     */
+    @Benchmark
+    public void arenaConfinedEmpty(Blackhole bh) {
+        try (Arena arena = Arena.ofConfined()) {
+            bh.consume(arena.scope());
         }
     }
 

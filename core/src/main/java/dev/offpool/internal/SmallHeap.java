@@ -173,23 +173,29 @@ public final class SmallHeap {
         }
         Pool pool = arena.pools[(int) ((address - arena.base) >>> config.poolShift())];
         int sizeClass = pool.sizeClass;
-        if (sizeClass < 0) {
-            throw new InvalidFreeException("free of 0x" + Long.toHexString(address) + ": it lies in an unused pool ("
+        // Bits are set only at live block starts, so one successful clear proves the address is a live block: no
+        // division on the way. Anything else is diagnosed out of line.
+        if (sizeClass >= 0 && (address & (SizeClasses.QUANTUM_BYTES - 1)) == 0 && markFreed(address)) {
+            return sizeClass;
+        }
+        throw invalidFree(address, pool);
+    }
+
+    private static InvalidFreeException invalidFree(long address, Pool pool) {
+        if (pool.sizeClass < 0) {
+            return new InvalidFreeException("free of 0x" + Long.toHexString(address) + ": it lies in an unused pool ("
                     + pool + "); the block was already freed, or never allocated");
         }
         int blockSize = pool.blockSize;
         long offset = address - pool.address;
         if (offset % blockSize != 0 || offset / blockSize >= pool.capacity) {
             long start = pool.address + Math.min(offset / blockSize, pool.capacity - 1L) * blockSize;
-            throw new InvalidFreeException("free of 0x" + Long.toHexString(address) + ": it is " + (address - start)
+            return new InvalidFreeException("free of 0x" + Long.toHexString(address) + ": it is " + (address - start)
                     + " bytes inside the " + blockSize + "-byte block at 0x" + Long.toHexString(start)
                     + "; free takes the address allocate returned, not a slice");
         }
-        if (!markFreed(address)) {
-            throw new InvalidFreeException("double free of 0x" + Long.toHexString(address) + ": the " + blockSize
-                    + "-byte block is not allocated (already freed, or never handed out)");
-        }
-        return sizeClass;
+        return new InvalidFreeException("double free of 0x" + Long.toHexString(address) + ": the " + blockSize
+                + "-byte block is not allocated (already freed, or never handed out)");
     }
 
     /** {@return the block size of the live block at {@code address}, or -1 if it is not one} No side effects. */
