@@ -327,9 +327,8 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     /**
      * Hands back what can be handed back now: the calling thread's cache, dead threads' caches and the
      * virtual-thread stripes go back to the pools; every wholly empty arena (and the large tier's spare chunk)
-     * returns to the page source and every
-     * unused pool's pages are discarded (with a page source that can, such as native-bridge's mmap source). One
-     * live block then keeps one pool resident, not its arena.
+     * returns to the page source, and every unused pool's pages are discarded (with a page source that can, such as
+     * native-bridge's mmap source). One live block then keeps one pool resident, not its arena.
      *
      * @throws IllegalStateException if the allocator is closed
      */

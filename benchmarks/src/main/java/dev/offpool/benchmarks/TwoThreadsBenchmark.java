@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  * instance (offpool's global one, one Netty allocator, the process's glibc heap). Each allocator runs the same work
  * as {@code name_1thread} and {@code name_2threads}; JMH sums the threads' throughput, so scaling is
  * {@code 2threads / 1thread} (2.0 is perfect), which {@code ResultTable} prints. Only meaningful on a quiet machine
- * with at least two free cores.
+ * with at least two free cores. At 4096 bytes offpool serves from its large tier, whose single lock is the
+ * contention this measures.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -42,8 +43,8 @@ public class TwoThreadsBenchmark {
     /** The block size, and the Netty allocator the threads share. */
     @State(Scope.Benchmark)
     public static class Shared {
-        /** Bytes per block. */
-        @Param({"64"})
+        /** Bytes per block: 64 B is offpool's pools and thread caches; 4096 B its large tier, one lock per heap. */
+        @Param({"64", "4096"})
         public int size;
         ByteBufAllocator nettyAdaptive;
 

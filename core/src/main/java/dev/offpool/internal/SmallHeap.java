@@ -73,6 +73,7 @@ public final class SmallHeap {
     private final int poolSize;
     private final int bitmapBytes;
     private final int poolsPerArena;
+    private final int poolShift;
 
     private final ReentrantLock[] classLocks;
     /** Head of each class's ring of partly used pools (doubly linked, circular), or null. */
@@ -111,6 +112,7 @@ public final class SmallHeap {
         this.poolSize = config.poolSizeBytes();
         this.bitmapBytes = bitmapBytes(poolSize);
         this.poolsPerArena = config.poolsPerArena();
+        this.poolShift = config.poolShift();
         this.classLocks = new ReentrantLock[classes.count()];
         for (int c = 0; c < classLocks.length; c++) {
             classLocks[c] = new ReentrantLock();
@@ -171,7 +173,7 @@ public final class SmallHeap {
         if (arena == null) {
             return -1;
         }
-        Pool pool = arena.pools[(int) ((address - arena.base) >>> config.poolShift())];
+        Pool pool = arena.pools[(int) ((address - arena.base) >>> poolShift)];
         int sizeClass = pool.sizeClass;
         // Bits are set only at live block starts, so one successful clear proves the address is a live block: no
         // division on the way. Anything else is diagnosed out of line.
@@ -204,7 +206,7 @@ public final class SmallHeap {
         if (arena == null) {
             return -1;
         }
-        Pool pool = arena.pools[(int) ((address - arena.base) >>> config.poolShift())];
+        Pool pool = arena.pools[(int) ((address - arena.base) >>> poolShift)];
         int blockSize = pool.blockSize;
         long offset = address - pool.address;
         if (pool.sizeClass < 0 || offset % blockSize != 0 || !isLive(address)) {
@@ -359,7 +361,7 @@ public final class SmallHeap {
 
     private void returnBlock(long block) {
         ArenaChunk arena = arenaMap.find(block);
-        Pool pool = arena.pools[(int) ((block - arena.base) >>> config.poolShift())];
+        Pool pool = arena.pools[(int) ((block - arena.base) >>> poolShift)];
         boolean wasFull = !pool.hasFreeBlock();
         NativeMemory.putLong(block, pool.freeHead);
         pool.freeHead = block;
@@ -811,7 +813,7 @@ public final class SmallHeap {
             for (long block : cachedBlocks[c]) {
                 ArenaChunk arena = arenaMap.find(block);
                 check(arena != null, "cached block 0x" + Long.toHexString(block) + " lies in no arena");
-                Pool pool = arena.pools[(int) ((block - arena.base) >>> config.poolShift())];
+                Pool pool = arena.pools[(int) ((block - arena.base) >>> poolShift)];
                 check(pool.sizeClass == c, "cached block 0x" + Long.toHexString(block) + " of class " + c + " is in "
                         + pool);
                 check((block - pool.address) % pool.blockSize == 0, "cached block 0x" + Long.toHexString(block)
