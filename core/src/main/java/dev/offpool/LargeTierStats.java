@@ -56,25 +56,21 @@ public record LargeTierStats(
     public String toTable() {
         StringBuilder out = new StringBuilder();
         out.append(String.format("large tier: %d-byte chunks, blocks up to %d bytes%n", chunkBytes, maxBlockBytes));
-        line(out, "# chunks allocated total", chunksAllocatedTotal);
-        line(out, "# chunks released", chunksReleased);
-        line(out, "# chunks highwater mark", chunksHighwater);
-        line(out, "# chunks allocated current", chunksCurrent);
-        line(out, "# bytes in chunks", bytesInChunks);
+        StatsLine.append(out, "# chunks allocated total", chunksAllocatedTotal);
+        StatsLine.append(out, "# chunks released", chunksReleased);
+        StatsLine.append(out, "# chunks highwater mark", chunksHighwater);
+        StatsLine.append(out, "# chunks allocated current", chunksCurrent);
+        StatsLine.append(out, "# bytes in chunks", bytesInChunks);
         out.append('\n');
-        line(out, "# live blocks", liveBlocks);
-        line(out, "# bytes in live blocks", bytesInLiveBlocks);
-        line(out, "# free blocks", freeBlocks);
-        line(out, "# bytes in free blocks", bytesInFreeBlocks);
-        line(out, "Total", accountedBytes());
+        StatsLine.append(out, "# live blocks", liveBlocks);
+        StatsLine.append(out, "# bytes in live blocks", bytesInLiveBlocks);
+        StatsLine.append(out, "# free blocks", freeBlocks);
+        StatsLine.append(out, "# bytes in free blocks", bytesInFreeBlocks);
+        StatsLine.append(out, "Total", accountedBytes());
         out.append('\n');
-        line(out, "# largest free block", largestFreeBlock);
-        out.append(String.format("%-40s = %18.3f%n", "fragmentation (1 - largest/free)", fragmentation()));
-        line(out, "# Java-heap bytes of metadata", heapMetadataBytes);
+        StatsLine.append(out, "# largest free block", largestFreeBlock);
+        StatsLine.append(out, "fragmentation (1 - largest/free)", fragmentation());
+        StatsLine.append(out, "# Java-heap bytes of metadata", heapMetadataBytes);
         return out.toString();
-    }
-
-    private static void line(StringBuilder out, String label, long value) {
-        out.append(String.format("%-40s = %,18d%n", label, value));
     }
 }

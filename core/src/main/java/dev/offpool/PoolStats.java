@@ -94,33 +94,29 @@ public record PoolStats(
                     c.pools(), c.blocksInUse(), c.blocksCached(), c.blocksAvailable()));
         }
         out.append('\n');
-        line(out, "# arenas allocated total", arenasAllocatedTotal);
-        line(out, "# arenas reclaimed", arenasReclaimed);
-        line(out, "# arenas highwater mark", arenasHighwater);
-        line(out, "# arenas allocated current", arenasCurrent);
-        line(out, arenasCurrent + " arenas * " + arenaSizeBytes + " bytes/arena", arenaBytes());
+        StatsLine.append(out, "# arenas allocated total", arenasAllocatedTotal);
+        StatsLine.append(out, "# arenas reclaimed", arenasReclaimed);
+        StatsLine.append(out, "# arenas highwater mark", arenasHighwater);
+        StatsLine.append(out, "# arenas allocated current", arenasCurrent);
+        StatsLine.append(out, arenasCurrent + " arenas * " + arenaSizeBytes + " bytes/arena", arenaBytes());
         out.append('\n');
-        line(out, "# bytes in allocated blocks", bytesInAllocatedBlocks);
-        line(out, "# bytes in thread caches", bytesInCachedBlocks);
-        line(out, "# bytes in available blocks", bytesInAvailableBlocks);
-        line(out, "# bytes in unused pools", bytesInUnusedPools);
-        line(out, "# bytes lost to pool headers", bytesInPoolHeaders);
-        line(out, "# bytes lost to quantization", bytesLostToQuantization);
-        line(out, "# bytes lost to arena alignment", bytesLostToArenaAlignment);
-        line(out, "Total", accountedBytes());
+        StatsLine.append(out, "# bytes in allocated blocks", bytesInAllocatedBlocks);
+        StatsLine.append(out, "# bytes in thread caches", bytesInCachedBlocks);
+        StatsLine.append(out, "# bytes in available blocks", bytesInAvailableBlocks);
+        StatsLine.append(out, "# bytes in unused pools", bytesInUnusedPools);
+        StatsLine.append(out, "# bytes lost to pool headers", bytesInPoolHeaders);
+        StatsLine.append(out, "# bytes lost to quantization", bytesLostToQuantization);
+        StatsLine.append(out, "# bytes lost to arena alignment", bytesLostToArenaAlignment);
+        StatsLine.append(out, "Total", accountedBytes());
         out.append('\n');
-        line(out, "# Java-heap bytes of metadata", heapMetadataBytes);
+        StatsLine.append(out, "# Java-heap bytes of metadata", heapMetadataBytes);
         out.append('\n').append(large.toTable());
         out.append("\nhuge tier (one mapping per block)\n");
-        line(out, "# huge blocks live", huge.blocks());
-        line(out, "# bytes mapped for them", huge.bytesMapped());
-        line(out, "# bytes requested", huge.bytesRequested());
-        line(out, "# huge blocks allocated total", huge.allocatedTotal());
-        line(out, "# huge blocks freed total", huge.freedTotal());
+        StatsLine.append(out, "# huge blocks live", huge.blocks());
+        StatsLine.append(out, "# bytes mapped for them", huge.bytesMapped());
+        StatsLine.append(out, "# bytes requested", huge.bytesRequested());
+        StatsLine.append(out, "# huge blocks allocated total", huge.allocatedTotal());
+        StatsLine.append(out, "# huge blocks freed total", huge.freedTotal());
         return out.toString();
-    }
-
-    private static void line(StringBuilder out, String label, long value) {
-        out.append(String.format("%-40s = %,18d%n", label, value));
     }
 }
