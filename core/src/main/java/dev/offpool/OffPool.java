@@ -122,7 +122,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
      * Allocates {@code byteSize} zeroed bytes at an address that is a multiple of {@code byteAlignment}.
      *
      * @param byteSize      the size, {@code 1..maxAllocationBytes}
-     * @param byteAlignment a power of two; the block is served from the smallest class that is a multiple of it
+     * @param byteAlignment a power of two (a small request is served from the smallest class that is a multiple of it)
      * @return the block's address
      * @throws IllegalArgumentException if the size or alignment is out of range
      * @throws OutOfPoolMemoryException if the reserved-bytes limit is reached
