@@ -40,7 +40,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * holds it is its live bit. Callers can write anywhere in their blocks and, through the raw-address path, past them,
  * so a header or boundary tag in chunk memory could be overwritten, or sit inside another live block when someone
  * frees an interior pointer; the on-heap bitmaps cannot be. They cost 2 bits per 16 bytes, about 1.6% of a chunk on
- * the Java heap; the tree costs 25 bytes per free block; no Java object exists per block.
+ * the Java heap; the tree costs 32 bytes per free block; no Java object exists per block.
  *
  * <p>The operations, all under one lock per heap (large requests are rare next to small ones, and each one zeroes
  * hundreds of bytes or more, outside the lock):
@@ -242,19 +242,29 @@ public final class LargeHeap {
      * leaving the padding and a big enough tail free.
      */
     private long carve(LargeChunk chunk, long address, long size, long padding, long need) {
-        removeFree(size, address);
         long block = address + padding;
-        if (padding > 0) {
-            freeBlocks.insert(padding, address);
-            chunk.blockStarts.set(chunk.granuleOf(block));
-        }
         long tail = size - padding - need;
         long blockSize = need;
-        if (tail >= MIN_BLOCK_BYTES) {
-            freeBlocks.insert(tail, block + need);
-            chunk.blockStarts.set(chunk.granuleOf(block + need));
-        } else {
+        if (tail < MIN_BLOCK_BYTES) {
             blockSize += tail;
+            tail = 0;
+        }
+        // What stays free (the padding if any, else the tail) takes over the block's tree node: usually the tail of
+        // a large block, whose new key sorts where the old one did, so the node changes in place where a remove and
+        // an insert would each descend and rebalance.
+        if (padding > 0) {
+            replaceFree(size, address, padding, address);
+            chunk.blockStarts.set(chunk.granuleOf(block));
+            if (tail > 0) {
+                freeBlocks.insert(tail, block + need);
+            }
+        } else if (tail > 0) {
+            replaceFree(size, address, tail, block + need);
+        } else {
+            removeFree(size, address);
+        }
+        if (tail > 0) {
+            chunk.blockStarts.set(chunk.granuleOf(block + need));
         }
         chunk.liveStarts.set(chunk.granuleOf(block));
         chunk.liveBlocks++;
@@ -356,25 +366,37 @@ public final class LargeHeap {
     private void insertCoalesced(LargeChunk chunk, long address, long size) {
         long start = address;
         long end = address + size;
+        // The merged block takes over a free neighbour's tree node (the left one's when both are free): it usually
+        // sorts where the neighbour did, so the node changes in place where a remove and an insert would each
+        // descend and rebalance. A size of 0 means no free neighbour.
+        long neighbourSize = 0;
+        long neighbourAddress = 0;
         if (end < chunk.end) {
             int right = chunk.granuleOf(end);
             if (!chunk.liveStarts.get(right)) {
-                long rightSize = chunk.blockEnd(right) - end;
-                removeFree(rightSize, end);
+                neighbourSize = chunk.blockEnd(right) - end;
+                neighbourAddress = end;
                 chunk.blockStarts.clear(right);
-                end += rightSize;
+                end += neighbourSize;
             }
         }
         if (start > chunk.base) {
             int left = chunk.blockStarts.previousSetBit(chunk.granuleOf(start) - 1);
             if (!chunk.liveStarts.get(left)) {
-                long leftStart = chunk.addressOf(left);
-                removeFree(start - leftStart, leftStart);
+                if (neighbourSize != 0) {
+                    removeFree(neighbourSize, neighbourAddress);
+                }
+                neighbourAddress = chunk.addressOf(left);
+                neighbourSize = start - neighbourAddress;
                 chunk.blockStarts.clear(chunk.granuleOf(start));
-                start = leftStart;
+                start = neighbourAddress;
             }
         }
-        freeBlocks.insert(end - start, start);
+        if (neighbourSize == 0) {
+            freeBlocks.insert(end - start, start);
+        } else {
+            replaceFree(neighbourSize, neighbourAddress, end - start, start);
+        }
     }
 
     private void chunkBecameFree(LargeChunk chunk) {
@@ -412,9 +434,19 @@ public final class LargeHeap {
 
     private void removeFree(long size, long address) {
         if (!freeBlocks.remove(size, address)) {
-            throw new HeapCorruptionException("free block of " + size + " bytes at 0x" + Long.toHexString(address)
-                    + " is missing from the free-block tree");
+            throw missingFree(size, address);
         }
+    }
+
+    private void replaceFree(long size, long address, long newSize, long newAddress) {
+        if (!freeBlocks.replace(size, address, newSize, newAddress)) {
+            throw missingFree(size, address);
+        }
+    }
+
+    private static HeapCorruptionException missingFree(long size, long address) {
+        return new HeapCorruptionException("free block of " + size + " bytes at 0x" + Long.toHexString(address)
+                + " is missing from the free-block tree");
     }
 
     /** Says precisely what {@code address}, inside {@code chunk} but not a live block start, is instead. */

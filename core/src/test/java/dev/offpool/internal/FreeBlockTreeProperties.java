@@ -6,6 +6,7 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -16,8 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The AVL tree against a {@link TreeSet} of (size, address) pairs: random inserts and removes (many equal sizes, so
- * the address tie-break matters), verify() after every one, and every search answered as the model answers it.
+ * The AVL tree against a {@link TreeSet} of (size, address) pairs: random inserts, removes and key replacements (many
+ * equal sizes, so the address tie-break matters), verify() after every one, and every search answered as the model
+ * answers it.
  */
 class FreeBlockTreeProperties {
     private static final Comparator<long[]> BY_SIZE_THEN_ADDRESS =
@@ -76,6 +78,48 @@ class FreeBlockTreeProperties {
             assertEquals(b[1], walked.get(i++)[1]);
         }
         present.forEach(b -> assertTrue(tree.contains(b[0], b[1])));
+    }
+
+    @Property(tries = 200)
+    void replaceAnswersAsRemoveThenInsert(@ForAll @Size(max = 300) List<@IntRange(min = 0, max = 999) Integer> ops,
+            @ForAll long seed) {
+        FreeBlockTree tree = new FreeBlockTree();
+        TreeSet<long[]> model = new TreeSet<>(BY_SIZE_THEN_ADDRESS);
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int op : ops) {
+            long[] block = {64L * (1 + random.nextInt(40)), 0x10000L + 16L * random.nextInt(1 << 12)};
+            if (op < 400 || model.isEmpty()) {
+                if (model.add(block)) {
+                    tree.insert(block[0], block[1]);
+                }
+            } else if (op < 950) {
+                long[] old = model.ceiling(block);
+                old = old != null ? old : model.first();
+                // Small moves, which mostly keep the key's place (in place), and far ones (remove and insert).
+                long[] moved = op >= 700 ? block : new long[] {
+                    Math.max(16, old[0] + 16L * random.nextInt(-2, 3)), old[1] + 16L * random.nextInt(-2, 3)};
+                model.remove(old);
+                if (!model.add(moved)) {
+                    model.add(old); // the new key is taken: leave this move out
+                    continue;
+                }
+                assertTrue(tree.replace(old[0], old[1], moved[0], moved[1]));
+                assertTrue(tree.contains(moved[0], moved[1]));
+                assertEquals(Arrays.equals(old, moved), tree.contains(old[0], old[1]), "the old key left behind");
+            } else {
+                assertFalse(tree.replace(64L * 41, 0x10000L, 64, 0x10000L), "replaced a block never inserted");
+            }
+            tree.verify();
+            assertEquals(model.size(), tree.count());
+        }
+        List<long[]> walked = new ArrayList<>();
+        tree.forEach((size, address) -> walked.add(new long[] {size, address}));
+        assertEquals(model.size(), walked.size());
+        int i = 0;
+        for (long[] b : model) {
+            assertEquals(b[0], walked.get(i)[0]);
+            assertEquals(b[1], walked.get(i++)[1]);
+        }
     }
 
     @Property(tries = 5)
