@@ -4,7 +4,6 @@ import dev.offpool.HugeTierStats;
 import dev.offpool.InvalidFreeException;
 import dev.offpool.OutOfPoolMemoryException;
 import dev.offpool.spi.PageSource;
-import dev.offpool.spi.PageSourceException;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
@@ -49,15 +48,8 @@ public final class HugeHeap {
         if (bytes < byteSize) {
             throw new OutOfPoolMemoryException("size " + byteSize + " cannot be rounded up to whole pages");
         }
-        reservedBytes.reserve(bytes, "a " + bytes + "-byte huge block");
-        MemorySegment chunk;
-        try {
-            chunk = pageSource.reserve(bytes, Math.max(page, byteAlignment));
-        } catch (PageSourceException | OutOfMemoryError e) {
-            reservedBytes.release(bytes);
-            throw new OutOfPoolMemoryException("page source " + pageSource.name() + " could not map a " + bytes
-                    + "-byte huge block: " + e.getMessage(), e);
-        }
+        MemorySegment chunk = reservedBytes.takeChunk(pageSource, bytes, Math.max(page, byteAlignment),
+                bytes + "-byte huge block");
         live.put(chunk.address(), new Mapping(chunk, byteSize));
         allocatedTotal.incrementAndGet();
         return chunk.address();
@@ -93,8 +85,7 @@ public final class HugeHeap {
             return -1;
         }
         long bytes = m.chunk.byteSize();
-        pageSource.release(m.chunk);
-        reservedBytes.release(bytes);
+        reservedBytes.returnChunk(pageSource, m.chunk);
         freedTotal.incrementAndGet();
         return bytes;
     }

@@ -5,7 +5,6 @@ import dev.offpool.InvalidFreeException;
 import dev.offpool.LargeTierStats;
 import dev.offpool.OutOfPoolMemoryException;
 import dev.offpool.spi.PageSource;
-import dev.offpool.spi.PageSourceException;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -286,21 +285,13 @@ public final class LargeHeap {
     }
 
     private LargeChunk openChunk(long bytes) {
-        reservedBytes.reserve(bytes, "another " + bytes + "-byte large chunk");
-        MemorySegment segment;
-        try {
-            segment = pageSource.reserve(bytes, CHUNK_ALIGNMENT_BYTES);
-        } catch (PageSourceException e) {
-            reservedBytes.release(bytes);
-            throw new OutOfPoolMemoryException("page source " + pageSource.name() + " could not supply a " + bytes
-                    + "-byte large chunk: " + e.getMessage(), e);
-        }
+        MemorySegment segment = reservedBytes.takeChunk(pageSource, bytes, CHUNK_ALIGNMENT_BYTES,
+                bytes + "-byte large chunk");
         LargeChunk chunk;
         try {
             chunk = new LargeChunk(segment);
         } catch (RuntimeException | Error e) { // the bitmaps' Java-heap arrays may not fit: give the memory back
-            pageSource.release(segment);
-            reservedBytes.release(bytes);
+            reservedBytes.returnChunk(pageSource, segment);
             throw e;
         }
         chunk.blockStarts.set(0);
@@ -428,8 +419,7 @@ public final class LargeHeap {
         chunks.remove(chunk);
         bytesInChunks -= chunk.bytes();
         chunksReleased++;
-        pageSource.release(chunk.segment);
-        reservedBytes.release(chunk.bytes());
+        reservedBytes.returnChunk(pageSource, chunk.segment);
     }
 
     private void removeFree(long size, long address) {
@@ -623,8 +613,7 @@ public final class LargeHeap {
                 chunks.remove(chunk);
                 chunksReleased++;
                 bytesInChunks -= chunk.bytes();
-                pageSource.release(chunk.segment);
-                reservedBytes.release(chunk.bytes());
+                reservedBytes.returnChunk(pageSource, chunk.segment);
             }
             freeBlocks.clear();
             spare = null;

@@ -6,7 +6,6 @@ import dev.offpool.OutOfPoolMemoryException;
 import dev.offpool.PoolStats;
 import dev.offpool.SizeClassStats;
 import dev.offpool.spi.PageSource;
-import dev.offpool.spi.PageSourceException;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -483,15 +482,7 @@ public final class SmallHeap {
 
     private ArenaChunk openArena() {
         long arenaBytes = config.arenaSizeBytes();
-        reservedBytes.reserve(arenaBytes, "another " + arenaBytes + "-byte arena");
-        MemorySegment chunk;
-        try {
-            chunk = pageSource.reserve(arenaBytes, poolSize);
-        } catch (PageSourceException e) {
-            reservedBytes.release(arenaBytes);
-            throw new OutOfPoolMemoryException("page source " + pageSource.name() + " could not supply a "
-                    + arenaBytes + "-byte arena: " + e.getMessage(), e);
-        }
+        MemorySegment chunk = reservedBytes.takeChunk(pageSource, arenaBytes, poolSize, arenaBytes + "-byte arena");
         ArenaChunk arena = new ArenaChunk(chunk, poolSize, poolsPerArena);
         arenas.put(arena, Boolean.TRUE);
         arenaMap.add(arena);
@@ -511,8 +502,7 @@ public final class SmallHeap {
         arenaMap.remove(arena);
         arenas.remove(arena);
         arenasReclaimed++;
-        pageSource.release(arena.chunk);
-        reservedBytes.release(config.arenaSizeBytes());
+        reservedBytes.returnChunk(pageSource, arena.chunk);
     }
 
     private void appendDirty(Pool pool) {
