@@ -81,7 +81,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         this.small = new SmallHeap(config, reservedBytes);
         this.caches = new ThreadCaches(small, config);
         this.large = new LargeHeap(config.pageSource(), reservedBytes, config.largeChunkBytes(),
-                config.largeMaxBytes());
+                config.largeMaxBytes(), Math.min(config.smallMaxBytes() + 1L, config.largeMaxBytes()));
         this.huge = new HugeHeap(config.pageSource(), reservedBytes);
         this.closeable = closeable;
     }

@@ -106,6 +106,13 @@ public final class LargeHeap {
     private long liveBlocks;
     private long liveBytes;
     private long freeBytes;
+    /**
+     * Free blocks smaller than {@link #minIndexedBytes}: they can serve no request, so they stay out of the tree and
+     * are found only through the bitmaps, when a neighbour's free merges them.
+     */
+    private long unindexedFreeBlocks;
+    /** The smallest free block that can serve a request: the smallest request, rounded as {@code allocate} does. */
+    private final long minIndexedBytes;
 
     /**
      * @param pageSource    where chunks come from
@@ -116,6 +123,21 @@ public final class LargeHeap {
      * @throws IllegalArgumentException if a size is out of range
      */
     public LargeHeap(PageSource pageSource, ReservedBytes reservedBytes, long chunkBytes, long maxBlockBytes) {
+        this(pageSource, reservedBytes, chunkBytes, maxBlockBytes, 1);
+    }
+
+    /**
+     * @param pageSource      where chunks come from
+     * @param reservedBytes   the allocator's reservation count, shared with the other tiers
+     * @param chunkBytes      the standard chunk size: a multiple of {@value #CHUNK_ALIGNMENT_BYTES}, at most 1 GiB
+     * @param maxBlockBytes   the largest request, {@code 1..1 GiB}
+     * @param minRequestBytes the smallest request callers make (the small tier's threshold plus one, in an
+     *                        {@code OffPool}); free blocks too small for it stay out of the tree. Smaller requests
+     *                        are still served, never from such blocks.
+     * @throws IllegalArgumentException if a size is out of range
+     */
+    public LargeHeap(PageSource pageSource, ReservedBytes reservedBytes, long chunkBytes, long maxBlockBytes,
+                     long minRequestBytes) {
         this.pageSource = Objects.requireNonNull(pageSource, "pageSource");
         this.reservedBytes = Objects.requireNonNull(reservedBytes, "reservedBytes");
         if (chunkBytes <= 0 || chunkBytes > MAX_CHUNK_BYTES || chunkBytes % CHUNK_ALIGNMENT_BYTES != 0) {
@@ -126,8 +148,13 @@ public final class LargeHeap {
             throw new IllegalArgumentException("largest large block must be 1.." + MAX_CHUNK_BYTES + " bytes, was "
                     + maxBlockBytes);
         }
+        if (minRequestBytes <= 0 || minRequestBytes > maxBlockBytes) {
+            throw new IllegalArgumentException("smallest large request must be 1.." + maxBlockBytes + " bytes, was "
+                    + minRequestBytes);
+        }
         this.chunkBytes = chunkBytes;
         this.maxBlockBytes = maxBlockBytes;
+        this.minIndexedBytes = Math.max(MIN_BLOCK_BYTES, (minRequestBytes + GRANULE_BYTES - 1) & -GRANULE_BYTES);
     }
 
     /** {@return the largest request served} */
@@ -255,7 +282,7 @@ public final class LargeHeap {
             replaceFree(size, address, padding, address);
             chunk.blockStarts.set(chunk.granuleOf(block));
             if (tail > 0) {
-                freeBlocks.insert(tail, block + need);
+                insertFree(tail, block + need);
             }
         } else if (tail > 0) {
             replaceFree(size, address, tail, block + need);
@@ -295,7 +322,7 @@ public final class LargeHeap {
             throw e;
         }
         chunk.blockStarts.set(0);
-        freeBlocks.insert(bytes, chunk.base);
+        insertFree(bytes, chunk.base);
         chunks.add(chunk);
         chunksAllocatedTotal++;
         chunksHighwater = Math.max(chunksHighwater, chunks.size());
@@ -384,7 +411,7 @@ public final class LargeHeap {
             }
         }
         if (neighbourSize == 0) {
-            freeBlocks.insert(end - start, start);
+            insertFree(end - start, start);
         } else {
             replaceFree(neighbourSize, neighbourAddress, end - start, start);
         }
@@ -422,15 +449,32 @@ public final class LargeHeap {
         reservedBytes.returnChunk(pageSource, chunk.segment);
     }
 
+    // Every free block passes through these three: the tree holds exactly the free blocks of minIndexedBytes or more.
+
+    private void insertFree(long size, long address) {
+        if (size >= minIndexedBytes) {
+            freeBlocks.insert(size, address);
+        } else {
+            unindexedFreeBlocks++;
+        }
+    }
+
     private void removeFree(long size, long address) {
-        if (!freeBlocks.remove(size, address)) {
+        if (size < minIndexedBytes) {
+            unindexedFreeBlocks--;
+        } else if (!freeBlocks.remove(size, address)) {
             throw missingFree(size, address);
         }
     }
 
     private void replaceFree(long size, long address, long newSize, long newAddress) {
-        if (!freeBlocks.replace(size, address, newSize, newAddress)) {
-            throw missingFree(size, address);
+        if (size >= minIndexedBytes && newSize >= minIndexedBytes) {
+            if (!freeBlocks.replace(size, address, newSize, newAddress)) {
+                throw missingFree(size, address);
+            }
+        } else {
+            removeFree(size, address);
+            insertFree(newSize, newAddress);
         }
     }
 
@@ -481,18 +525,35 @@ public final class LargeHeap {
     // Inspection and lifecycle.
     // ---------------------------------------------------------------------------------------------------------
 
+    // The tree's largest, else (only blocks too small to index are free) a walk: stats are not on any hot path.
+    private long largestFreeBlock() {
+        int node = freeBlocks.largest();
+        if (node != FreeBlockTree.NONE) {
+            return freeBlocks.sizeOf(node);
+        }
+        long largest = 0;
+        for (LargeChunk chunk : chunks.chunks()) {
+            for (int g = 0; g >= 0; g = chunk.blockStarts.nextSetBit(g + 1)) {
+                if (!chunk.liveStarts.get(g)) {
+                    largest = Math.max(largest, chunk.blockEnd(g) - chunk.addressOf(g));
+                }
+            }
+        }
+        return largest;
+    }
+
     /** {@return a consistent snapshot of the heap} */
     public LargeTierStats stats() {
         lock.lock();
         try {
-            int largest = freeBlocks.largest();
+            long largest = largestFreeBlock();
             long metadata = freeBlocks.heapBytes() + chunks.heapBytes();
             for (LargeChunk chunk : chunks.chunks()) {
                 metadata += chunk.heapBytes();
             }
             return new LargeTierStats(chunkBytes, maxBlockBytes, chunksAllocatedTotal, chunksReleased, chunksHighwater,
-                    chunks.size(), bytesInChunks, liveBlocks, liveBytes, freeBlocks.count(), freeBytes,
-                    largest == FreeBlockTree.NONE ? 0 : freeBlocks.sizeOf(largest), metadata);
+                    chunks.size(), bytesInChunks, liveBlocks, liveBytes, freeBlocks.count() + unindexedFreeBlocks,
+                    freeBytes, largest, metadata);
         } finally {
             lock.unlock();
         }
@@ -542,8 +603,8 @@ public final class LargeHeap {
             check(whollyFree <= 1, whollyFree + " wholly free chunks kept; at most one may be");
             check(spare == null || (all.contains(spare) && spare.liveBlocks == 0), "the kept spare " + spare
                     + " is not a wholly free chunk of this heap");
-            check(free == freeBlocks.count(), "chunks hold " + free + " free blocks but the tree holds "
-                    + freeBlocks.count());
+            check(free == freeBlocks.count() + unindexedFreeBlocks, "chunks hold " + free + " free blocks but the "
+                    + "tree holds " + freeBlocks.count() + " and " + unindexedFreeBlocks + " are counted as too small");
             check(live == liveBlocks && liveSum == liveBytes, "chunks hold " + live + " live blocks of " + liveSum
                     + " bytes but the heap counts " + liveBlocks + " of " + liveBytes);
             check(freeSum == freeBytes, "chunks hold " + freeSum + " free bytes but the heap counts " + freeBytes);
@@ -583,7 +644,9 @@ public final class LargeHeap {
                 previousFree = false;
             } else {
                 check(!previousFree, block + " is free and so is the block before it: coalescing missed them");
-                check(freeBlocks.contains(size, start), block + " is free but not in the free-block tree");
+                check(freeBlocks.contains(size, start) == (size >= minIndexedBytes), block + " is free and "
+                        + (size >= minIndexedBytes ? "big enough to serve a request, but not in the free-block tree"
+                        : "too small to serve one, but in the free-block tree"));
                 free++;
                 freeSum += size;
                 previousFree = true;
@@ -616,6 +679,7 @@ public final class LargeHeap {
                 reservedBytes.returnChunk(pageSource, chunk.segment);
             }
             freeBlocks.clear();
+            unindexedFreeBlocks = 0;
             spare = null;
             liveBlocks = 0;
             liveBytes = 0;

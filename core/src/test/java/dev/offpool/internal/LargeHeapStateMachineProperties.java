@@ -47,6 +47,8 @@ class LargeHeapStateMachineProperties {
     private static final byte[] ZEROS = new byte[BOUND_BYTES];
 
     /** One live block as the model sees it. */
+    static final java.util.concurrent.atomic.AtomicLong CHAINS = new java.util.concurrent.atomic.AtomicLong();
+
     record Block(long address, long size, byte tag) {
         MemorySegment segment() {
             return NativeMemory.segment(address, size);
@@ -57,7 +59,9 @@ class LargeHeapStateMachineProperties {
     static final class Model {
         final CountingPageSource source = new CountingPageSource();
         final ReservedBytes reserved = new ReservedBytes(LIMIT_BYTES);
-        final LargeHeap heap = new LargeHeap(source, reserved, CHUNK_BYTES, BOUND_BYTES);
+        /** Every other chain runs as an OffPool does, with small free blocks kept out of the tree. */
+        final long minRequestBytes = CHAINS.getAndIncrement() % 2 == 0 ? 1 : 513;
+        final LargeHeap heap = new LargeHeap(source, reserved, CHUNK_BYTES, BOUND_BYTES, minRequestBytes);
         final List<Block> live = new ArrayList<>();
         final TreeMap<Long, Block> byAddress = new TreeMap<>();
         /** Addresses freed recently (some may be live again), for double frees. */

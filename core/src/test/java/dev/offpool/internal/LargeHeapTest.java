@@ -443,4 +443,25 @@ class LargeHeapTest {
         assertEquals(block[2], NativeMemory.getLong(address + (block[1] & -8L) - 8));
         heap.free(address);
     }
+
+    @Test
+    void freeBlocksTooSmallForAnyRequestStayOutOfTheTreeAndStillMerge() {
+        heap.close();
+        heap = new LargeHeap(source, reserved, CHUNK, CHUNK, 513);
+        long a = heap.allocate(1000, 1);
+        long fence = heap.allocate(600, 1);
+        heap.free(a); // a 1008-byte hole before the fence
+        long b = heap.allocate(600, 1); // best fit takes the hole, leaving a 400-byte tail no request can use
+        assertEquals(a, b);
+        heap.verify();
+        LargeTierStats withTail = heap.stats();
+        // The tail is counted, though verify() checks it is not in the tree; the other free block is the chunk's rest.
+        assertEquals(2, withTail.freeBlocks());
+        heap.free(b); // merges with the unindexed tail back into the 1008-byte hole
+        heap.verify();
+        assertEquals(2, heap.stats().freeBlocks());
+        assertEquals(a, heap.allocate(1000, 1), "the merged hole serves a 1000-byte request again");
+        heap.free(fence);
+        heap.verify();
+    }
 }

@@ -1,5 +1,6 @@
 package dev.offpool.benchmarks.large;
 
+import dev.offpool.OffPool;
 import dev.offpool.internal.ArenaPageSource;
 import dev.offpool.internal.LargeHeap;
 import dev.offpool.internal.ReservedBytes;
@@ -70,8 +71,9 @@ public class LargeTierBenchmark {
             holeSizes[i] = random.nextInt(HOLE_MIN_BYTES, HOLE_MAX_BYTES + 1);
         }
 
+        // As an OffPool builds it: requests start above the 512-byte small tier.
         large = new LargeHeap(new ArenaPageSource(), new ReservedBytes(Long.MAX_VALUE),
-                LargeHeap.DEFAULT_CHUNK_BYTES, LargeHeap.DEFAULT_MAX_BLOCK_BYTES);
+                LargeHeap.DEFAULT_CHUNK_BYTES, LargeHeap.DEFAULT_MAX_BLOCK_BYTES, OffPool.DEFAULT_SMALL_MAX_BYTES + 1);
         long[] holes = new long[freeBlocks];
         for (int i = 0; i < freeBlocks; i++) {
             holes[i] = large.allocate(holeSizes[i], 1);
