@@ -26,6 +26,8 @@ import java.util.List;
  * @param bytesLostToQuantization    bytes at the tail of used pools too small for another block
  * @param bytesLostToArenaAlignment  bytes of arena chunks outside whole pools
  * @param heapMetadataBytes          estimated Java-heap bytes of pool and arena bookkeeping (not in the sum)
+ * @param poolsDiscarded             unused pools whose pages were handed back to the OS, ever (not in the sum: a
+ *                                   discarded pool is still an unused pool of its arena)
  * @param large                      the large tier: best fit inside large chunks
  * @param huge                       the huge tier: one mapping per block
  */
@@ -46,6 +48,7 @@ public record PoolStats(
         long bytesLostToQuantization,
         long bytesLostToArenaAlignment,
         long heapMetadataBytes,
+        long poolsDiscarded,
         LargeTierStats large,
         HugeTierStats huge) {
 
@@ -59,7 +62,7 @@ public record PoolStats(
         return new PoolStats(pageSource, poolSizeBytes, arenaSizeBytes, sizeClasses, arenasAllocatedTotal,
                 arenasReclaimed, arenasHighwater, arenasCurrent, bytesInAllocatedBlocks, bytesInCachedBlocks,
                 bytesInAvailableBlocks, bytesInUnusedPools, bytesInPoolHeaders, bytesLostToQuantization,
-                bytesLostToArenaAlignment, heapMetadataBytes, largeStats, hugeStats);
+                bytesLostToArenaAlignment, heapMetadataBytes, poolsDiscarded, largeStats, hugeStats);
     }
 
     /** {@return bytes reserved in arenas: {@code arenasCurrent * arenaSizeBytes}} */
@@ -110,6 +113,7 @@ public record PoolStats(
         StatsLine.append(out, "Total", accountedBytes());
         out.append('\n');
         StatsLine.append(out, "# Java-heap bytes of metadata", heapMetadataBytes);
+        StatsLine.append(out, "# unused pools discarded to the OS", poolsDiscarded);
         out.append('\n').append(large.toTable());
         out.append("\nhuge tier (one mapping per block)\n");
         StatsLine.append(out, "# huge blocks live", huge.blocks());

@@ -81,4 +81,49 @@ class StatsTest {
             pool.freeAddress(fresh);
         }
     }
+
+    @Test
+    void trimDiscardsEveryUnusedPoolAndStatsCountThem() {
+        java.util.concurrent.atomic.AtomicLong discardedBytes = new java.util.concurrent.atomic.AtomicLong();
+        dev.offpool.spi.PageSource jdk = new dev.offpool.internal.ArenaPageSource();
+        dev.offpool.spi.PageSource discarding = new dev.offpool.spi.PageSource() {
+            @Override
+            public java.lang.foreign.MemorySegment reserve(long byteSize, long byteAlignment) {
+                return jdk.reserve(byteSize, byteAlignment);
+            }
+
+            @Override
+            public void release(java.lang.foreign.MemorySegment chunk) {
+                jdk.release(chunk);
+            }
+
+            @Override
+            public boolean discard(java.lang.foreign.MemorySegment chunk, long offset, long byteSize) {
+                discardedBytes.addAndGet(byteSize);
+                return true;
+            }
+
+            @Override
+            public String name() {
+                return "counting";
+            }
+        };
+        try (OffPool pool = OffPool.builder().pageSource(discarding).build()) {
+            List<Long> blocks = new ArrayList<>();
+            for (int i = 0; i < 20_000; i++) {
+                blocks.add(pool.allocateAddress(64));
+            }
+            long keep = blocks.getFirst();
+            blocks.subList(1, blocks.size()).forEach(pool::freeAddress);
+            pool.trim();
+            PoolStats stats = pool.stats();
+            assertEquals(1, stats.blocksInUse());
+            assertTrue(stats.poolsDiscarded() > 0, stats.toTable());
+            assertEquals(stats.poolsDiscarded() * stats.poolSizeBytes(), discardedBytes.get());
+            assertEquals(stats.bytesInUnusedPools(), stats.poolsDiscarded() * stats.poolSizeBytes(),
+                    "after trim every unused pool of the one arena left has been discarded");
+            pool.freeAddress(keep);
+            pool.verify();
+        }
+    }
 }

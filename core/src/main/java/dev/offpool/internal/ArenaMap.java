@@ -78,11 +78,6 @@ final class ArenaMap {
         table = rehash(t);
     }
 
-    /** {@return the number of keys in use} */
-    int keyCount() {
-        return size;
-    }
-
     private Slot[] copy(int length) {
         return length == table.length ? table.clone() : rehash(table, length);
     }

@@ -712,7 +712,7 @@ public final class SmallHeap {
             long heapBytes = poolObjects * 64 + arenas.size() * (96L + 4L * poolsPerArena);
             return new PoolStats(pageSource.name(), poolSize, config.arenaSizeBytes(), rows, arenasAllocatedTotal,
                     arenasReclaimed, arenasHighwater, arenas.size(), allocatedBytes, cachedBytes, availableBytes,
-                    unusedPoolBytes, headers, quantization, alignment, heapBytes, null, null);
+                    unusedPoolBytes, headers, quantization, alignment, heapBytes, poolsDiscarded, null, null);
         } finally {
             unlockAll();
         }

@@ -280,8 +280,4 @@ public final class ThreadCaches {
         }
     }
 
-    /** {@return the most blocks one cache may hold, per class} */
-    public int[] capacities() {
-        return capacities.clone();
-    }
 }
