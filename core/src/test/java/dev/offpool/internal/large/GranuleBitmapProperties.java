@@ -1,4 +1,4 @@
-package dev.offpool.internal;
+package dev.offpool.internal.large;
 
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;

@@ -1,14 +1,23 @@
-package dev.offpool.internal;
+package dev.offpool.internal.large;
 
 import dev.offpool.HeapCorruptionException;
 import dev.offpool.InvalidFreeException;
 import dev.offpool.LargeTierStats;
 import dev.offpool.OutOfPoolMemoryException;
-import dev.offpool.spi.PageSource;
+import dev.offpool.internal.Chunk;
+import dev.offpool.internal.Region;
+import dev.offpool.internal.RegionMap;
+import dev.offpool.internal.Requests;
+import dev.offpool.internal.ReservedBytes;
+import dev.offpool.internal.Zeroing;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -30,8 +39,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *  blockStarts  1.....1.....1...................1.....1..................1................................
  *  liveStarts   1...........1.........................1...................................................
  *
- *  on the Java heap, per heap: every free block in one AVL tree keyed by (size, address) (FreeBlockTree),
- *  and the chunks in a sorted, copy-on-write array of bases (LargeChunkIndex)
+ *  on the Java heap, per heap: every free block in one AVL tree keyed by (size, address) (FreeBlockTree);
+ *  the chunks are found from any address through the allocator's RegionMap
  * </pre>
  *
  * <p>Where each field lives, and why: nothing at all is kept in chunk memory. A block's size is the distance from its
@@ -51,7 +60,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *   spot becomes a free block of its own (so it is 0 or at least {@link #MIN_BLOCK_BYTES}); a tail of at least
  *   {@link #MIN_BLOCK_BYTES} is split off as a free block, a smaller one stays with the allocation.</li>
  *   <li><b>Free</b>: find the chunk by bisection over the chunk bases before anything else, and check the live bit:
- *   an address that is not a live block start is rejected without a byte of chunk memory read. Then merge with
+ *   an address that is not a live block start is rejected without a byte of chunk memory read; so is a segment whose
+ *   size no request for this block could have had (see {@link #sizeFits}). Then merge with
  *   both address neighbours when they are free: the right one starts at this block's end, the left one at the
  *   previous start bit; neither is adjacent to another free block, so one step each way completes coalescing.</li>
  *   <li><b>Chunks</b>: when no free block fits, a new chunk is reserved (counted against the shared
@@ -87,14 +97,19 @@ public final class LargeHeap {
     /** Candidates tried for an aligned spot before falling back to a block certain to have one. */
     static final int ALIGNED_PROBES = 8;
 
-    private final PageSource pageSource;
+    private final RegionMap regions;
     private final ReservedBytes reservedBytes;
     private final long chunkBytes;
     private final long maxBlockBytes;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final FreeBlockTree freeBlocks = new FreeBlockTree();
-    private final LargeChunkIndex chunks = new LargeChunkIndex();
+    /** Every chunk held, in no particular order (the region map finds them by address). */
+    private final List<LargeChunk> chunks = new ArrayList<>();
+    /** Live blocks a reallocate has claimed: no free or reallocate may take them until it ends. */
+    private final Set<Long> reallocating = new HashSet<>();
+    /** Live blocks open pooled arenas hold: only the arena's close frees them. */
+    private final Set<Long> arenaHeld = new HashSet<>();
     /** The one wholly free chunk kept against thrashing, or null. Invariant: no other chunk is wholly free. */
     private LargeChunk spare;
     private boolean closed;
@@ -115,19 +130,8 @@ public final class LargeHeap {
     private final long minIndexedBytes;
 
     /**
-     * @param pageSource    where chunks come from
-     * @param reservedBytes the allocator's reservation count, shared with the other tiers
-     * @param chunkBytes    the standard chunk size: a multiple of {@value #CHUNK_ALIGNMENT_BYTES}, at most 1 GiB
-     * @param maxBlockBytes the largest request, {@code 1..1 GiB}; requests over {@code chunkBytes} get their own
-     *                      chunk, sized to fit
-     * @throws IllegalArgumentException if a size is out of range
-     */
-    public LargeHeap(PageSource pageSource, ReservedBytes reservedBytes, long chunkBytes, long maxBlockBytes) {
-        this(pageSource, reservedBytes, chunkBytes, maxBlockBytes, 1);
-    }
-
-    /**
-     * @param pageSource      where chunks come from
+     * @param regions         where chunks are registered for address lookups; chunks are aligned to and sized in its
+     *                        granules
      * @param reservedBytes   the allocator's reservation count, shared with the other tiers
      * @param chunkBytes      the standard chunk size: a multiple of {@value #CHUNK_ALIGNMENT_BYTES}, at most 1 GiB
      * @param maxBlockBytes   the largest request, {@code 1..1 GiB}
@@ -136,9 +140,9 @@ public final class LargeHeap {
      *                        are still served, never from such blocks.
      * @throws IllegalArgumentException if a size is out of range
      */
-    public LargeHeap(PageSource pageSource, ReservedBytes reservedBytes, long chunkBytes, long maxBlockBytes,
+    public LargeHeap(RegionMap regions, ReservedBytes reservedBytes, long chunkBytes, long maxBlockBytes,
                      long minRequestBytes) {
-        this.pageSource = Objects.requireNonNull(pageSource, "pageSource");
+        this.regions = Objects.requireNonNull(regions, "regions");
         this.reservedBytes = Objects.requireNonNull(reservedBytes, "reservedBytes");
         if (chunkBytes <= 0 || chunkBytes > MAX_CHUNK_BYTES || chunkBytes % CHUNK_ALIGNMENT_BYTES != 0) {
             throw new IllegalArgumentException("large chunk size must be a positive multiple of "
@@ -184,6 +188,13 @@ public final class LargeHeap {
      * @throws IllegalStateException    if the heap is closed
      */
     public long allocate(long byteSize, long byteAlignment) {
+        return allocate(byteSize, byteAlignment, false);
+    }
+
+    /**
+     * As {@link #allocate(long, long)}; an {@code arenaHeld} block can only be freed by {@link #freeArenaBlock}.
+     */
+    public long allocate(long byteSize, long byteAlignment, boolean arenaHeldBlock) {
         checkRequest(byteSize, byteAlignment);
         long need = Math.max(MIN_BLOCK_BYTES, (byteSize + GRANULE_BYTES - 1) & -GRANULE_BYTES);
         long alignment = Math.max(GRANULE_BYTES, byteAlignment);
@@ -195,12 +206,27 @@ public final class LargeHeap {
             if (address == 0) {
                 address = takeFromNewChunk(need);
             }
+            if (arenaHeldBlock) {
+                arenaHeld.add(address);
+            }
         } finally {
             lock.unlock();
         }
         // The block is the caller's alone from here; zeroing outside the lock keeps other threads moving.
-        NativeMemory.zero(address, byteSize);
+        LargeChunk chunk = find(address);
+        Zeroing.zero(chunk.memory, address - chunk.base, byteSize);
         return address;
+    }
+
+    /** {@return the live block at {@code address} as a segment of {@code byteSize} bytes in its chunk's scope} */
+    public MemorySegment segment(long address, long byteSize) {
+        LargeChunk chunk = find(address);
+        return chunk.memory.asSlice(address - chunk.base, byteSize);
+    }
+
+    /** {@return the chunk holding {@code address}, or null} Lock-free; reads nothing at the address. */
+    private LargeChunk find(long address) {
+        return regions.find(address) instanceof LargeChunk chunk ? chunk : null;
     }
 
     private void checkRequest(long byteSize, long byteAlignment) {
@@ -230,7 +256,7 @@ public final class LargeHeap {
             long address = freeBlocks.addressOf(node);
             long padding = frontPadding(address, alignment);
             if (size - padding >= need) {
-                return carve(chunks.find(address), address, size, padding, need);
+                return carve(find(address), address, size, padding, need);
             }
             node = freeBlocks.next(node);
         }
@@ -239,7 +265,7 @@ public final class LargeHeap {
             return 0;
         }
         long address = freeBlocks.addressOf(node);
-        return carve(chunks.find(address), address, freeBlocks.sizeOf(node), frontPadding(address, alignment), need);
+        return carve(find(address), address, freeBlocks.sizeOf(node), frontPadding(address, alignment), need);
     }
 
     /**
@@ -305,20 +331,22 @@ public final class LargeHeap {
     }
 
     private long takeFromNewChunk(long need) {
-        // A fresh chunk's base is aligned to every alignment served, so the block goes there with no padding.
-        long bytes = need <= chunkBytes ? chunkBytes : (need + CHUNK_ALIGNMENT_BYTES - 1) & -CHUNK_ALIGNMENT_BYTES;
-        LargeChunk chunk = openChunk(bytes);
+        // A fresh chunk's base is aligned to every alignment served, so the block goes there with no padding. Chunks
+        // are sized in the region map's granules, so one chunk owns each key it covers.
+        long granule = Math.max(CHUNK_ALIGNMENT_BYTES, regions.granuleBytes());
+        long bytes = (Math.max(need, chunkBytes) + granule - 1) & -granule;
+        LargeChunk chunk = openChunk(bytes, granule);
         return carve(chunk, chunk.base, bytes, 0, need);
     }
 
-    private LargeChunk openChunk(long bytes) {
-        MemorySegment segment = reservedBytes.takeChunk(pageSource, bytes, CHUNK_ALIGNMENT_BYTES,
-                bytes + "-byte large chunk");
+    private LargeChunk openChunk(long bytes, long alignment) {
+        Chunk memory = reservedBytes.takeChunk(bytes, alignment, bytes + "-byte large chunk");
         LargeChunk chunk;
         try {
-            chunk = new LargeChunk(segment);
+            chunk = new LargeChunk(memory);
+            regions.add(chunk);
         } catch (RuntimeException | Error e) { // the bitmaps' Java-heap arrays may not fit: give the memory back
-            reservedBytes.returnChunk(pageSource, segment);
+            memory.release();
             throw e;
         }
         chunk.blockStarts.set(0);
@@ -340,7 +368,7 @@ public final class LargeHeap {
      * A true answer does not mean the address is a live block: {@link #free} checks that.
      */
     public boolean owns(long address) {
-        return chunks.find(address) != null;
+        return find(address) != null;
     }
 
     /**
@@ -352,17 +380,121 @@ public final class LargeHeap {
      *                              then, and nothing was read at the address
      */
     public long free(long address) {
+        return free(address, -1, "free");
+    }
+
+    /**
+     * Frees the live block starting at {@code address}, named by a segment of {@code segmentBytes} ({@code -1} on the
+     * raw path), merging it with free neighbours.
+     *
+     * @throws InvalidFreeException if {@code address} is not the start of a live block of this heap, the segment's
+     *                              size is not one a request for this block could have had, the block is held by a
+     *                              pooled arena or being reallocated; nothing changed then
+     */
+    public long free(long address, long segmentBytes, String op) {
         lock.lock();
         try {
-            LargeChunk chunk = chunks.find(address);
-            if (chunk == null) {
-                throw new InvalidFreeException("free of 0x" + Long.toHexString(address)
-                        + ": not an address this allocator handed out (it lies in none of its large chunks)");
+            LargeChunk chunk = checkLive(address, segmentBytes, op);
+            if (arenaHeld.contains(address)) {
+                throw Requests.arenaBlock(op, address);
             }
+            return freeLocked(chunk, address);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Frees a block a pooled arena held; see {@link #allocate(long, long, boolean)}. */
+    public void freeArenaBlock(long address) {
+        lock.lock();
+        try {
+            if (closed) {
+                return; // the chunk goes when its last arena hold does
+            }
+            LargeChunk chunk = checkLive(address, -1, "arena free");
+            if (!arenaHeld.remove(address)) {
+                throw new InvalidFreeException("arena free of " + Requests.hex(address) + ": not a block a pooled "
+                        + "arena holds");
+            }
+            if (!closed) {
+                freeLocked(chunk, address);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // The checks every free and claim share. Lock held.
+    private LargeChunk checkLive(long address, long segmentBytes, String op) {
+        LargeChunk chunk = closed ? null : find(address);
+        if (chunk == null) {
+            throw Requests.foreign(op, address);
+        }
+        int start = chunk.granuleOf(address);
+        if ((address & (GRANULE_BYTES - 1)) != 0 || !chunk.liveStarts.get(start)) {
+            throw notLive(chunk, address, op);
+        }
+        if (reallocating.contains(address)) {
+            throw Requests.busy(op, address);
+        }
+        long size = chunk.blockEnd(start) - address;
+        if (segmentBytes >= 0 && !sizeFits(segmentBytes, size)) {
+            throw Requests.wrongSize(op, address, segmentBytes, "the block there is a " + size + "-byte large block");
+        }
+        return chunk;
+    }
+
+    /**
+     * {@return true if a request of {@code requestBytes} could have produced a block of {@code blockBytes}} A block is
+     * the request rounded up to 16 bytes (at least {@link #MIN_BLOCK_BYTES}), plus a tail under
+     * {@link #MIN_BLOCK_BYTES} that stayed with it; so a slice of a block is told apart unless its size rounds the
+     * same way.
+     */
+    public static boolean sizeFits(long requestBytes, long blockBytes) {
+        if (requestBytes <= 0) {
+            return false;
+        }
+        long need = Math.max(MIN_BLOCK_BYTES, (requestBytes + GRANULE_BYTES - 1) & -GRANULE_BYTES);
+        return blockBytes >= need && blockBytes < need + MIN_BLOCK_BYTES;
+    }
+
+    /**
+     * Claims the live block at {@code address} for a reallocate: until {@link #endClaim} no free or reallocate can
+     * take it.
+     *
+     * @return its usable size
+     * @throws InvalidFreeException as {@link #free(long, long, String)} would
+     */
+    public long claim(long address, long segmentBytes) {
+        lock.lock();
+        try {
+            LargeChunk chunk = checkLive(address, segmentBytes, "reallocate");
+            if (arenaHeld.contains(address)) {
+                throw Requests.arenaBlock("reallocate", address);
+            }
+            reallocating.add(address);
+            return chunk.blockEnd(chunk.granuleOf(address)) - address;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Ends a claim: the block stays live ({@code free == false}) or is freed. */
+    public void endClaim(long address, boolean free) {
+        lock.lock();
+        try {
+            reallocating.remove(address);
+            if (free && !closed) {
+                freeLocked(find(address), address);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private long freeLocked(LargeChunk chunk, long address) {
+        {
             int start = chunk.granuleOf(address);
-            if ((address & (GRANULE_BYTES - 1)) != 0 || !chunk.liveStarts.get(start)) {
-                throw notLive(chunk, address);
-            }
             long size = chunk.blockEnd(start) - address;
             chunk.liveStarts.clear(start);
             chunk.liveBlocks--;
@@ -375,8 +507,6 @@ public final class LargeHeap {
                 chunkBecameFree(chunk);
             }
             return size;
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -444,9 +574,10 @@ public final class LargeHeap {
         removeFree(chunk.bytes(), chunk.base);
         freeBytes -= chunk.bytes();
         chunks.remove(chunk);
+        regions.remove(chunk);
         bytesInChunks -= chunk.bytes();
         chunksReleased++;
-        reservedBytes.returnChunk(pageSource, chunk.segment);
+        chunk.chunk.release();
     }
 
     // Every free block passes through these three: the tree holds exactly the free blocks of minIndexedBytes or more.
@@ -484,22 +615,18 @@ public final class LargeHeap {
     }
 
     /** Says precisely what {@code address}, inside {@code chunk} but not a live block start, is instead. */
-    private static InvalidFreeException notLive(LargeChunk chunk, long address) {
+    private static InvalidFreeException notLive(LargeChunk chunk, long address, String op) {
         int start = chunk.blockStarts.previousSetBit(chunk.granuleOf(address));
         long blockStart = chunk.addressOf(start);
         long blockSize = chunk.blockEnd(start) - blockStart;
-        String hex = "0x" + Long.toHexString(address);
         if (chunk.liveStarts.get(start)) {
-            return new InvalidFreeException("free of " + hex + ": it is " + (address - blockStart)
-                    + " bytes inside the " + blockSize + "-byte block at 0x" + Long.toHexString(blockStart)
-                    + "; free takes the address allocate returned, not a slice");
+            return Requests.interior(op, address, blockStart, blockSize);
         }
         if (blockStart == address) {
-            return new InvalidFreeException("double free of " + hex + ": the " + blockSize
-                    + "-byte block there is free (already freed, or never handed out)");
+            return Requests.notAllocated(op, address, blockSize);
         }
-        return new InvalidFreeException("free of " + hex + ": it is " + (address - blockStart)
-                + " bytes inside a free " + blockSize + "-byte block at 0x" + Long.toHexString(blockStart)
+        return new InvalidFreeException(op + " of " + Requests.hex(address) + ": it is " + (address - blockStart)
+                + " bytes inside a free " + blockSize + "-byte block at " + Requests.hex(blockStart)
                 + " (already freed, or never handed out)");
     }
 
@@ -510,7 +637,7 @@ public final class LargeHeap {
     public long usableSize(long address) {
         lock.lock();
         try {
-            LargeChunk chunk = chunks.find(address);
+            LargeChunk chunk = find(address);
             if (chunk == null || (address & (GRANULE_BYTES - 1)) != 0) {
                 return -1;
             }
@@ -532,7 +659,7 @@ public final class LargeHeap {
             return freeBlocks.sizeOf(node);
         }
         long largest = 0;
-        for (LargeChunk chunk : chunks.chunks()) {
+        for (LargeChunk chunk : chunks) {
             for (int g = 0; g >= 0; g = chunk.blockStarts.nextSetBit(g + 1)) {
                 if (!chunk.liveStarts.get(g)) {
                     largest = Math.max(largest, chunk.blockEnd(g) - chunk.addressOf(g));
@@ -547,8 +674,8 @@ public final class LargeHeap {
         lock.lock();
         try {
             long largest = largestFreeBlock();
-            long metadata = freeBlocks.heapBytes() + chunks.heapBytes();
-            for (LargeChunk chunk : chunks.chunks()) {
+            long metadata = freeBlocks.heapBytes() + 16L * chunks.size();
+            for (LargeChunk chunk : chunks) {
                 metadata += chunk.heapBytes();
             }
             return new LargeTierStats(chunkBytes, maxBlockBytes, chunksAllocatedTotal, chunksReleased, chunksHighwater,
@@ -572,7 +699,8 @@ public final class LargeHeap {
         lock.lock();
         try {
             freeBlocks.verify();
-            List<LargeChunk> all = chunks.chunks();
+            List<LargeChunk> all = new ArrayList<>(chunks);
+            all.sort(Comparator.comparingLong(c -> c.base));
             long chunkSum = 0;
             long live = 0;
             long liveSum = 0;
@@ -583,10 +711,11 @@ public final class LargeHeap {
                 LargeChunk chunk = all.get(i);
                 check(i == 0 || all.get(i - 1).end <= chunk.base, "large chunks overlap: " + all.get(Math.max(0, i - 1))
                         + " and " + chunk);
-                check(chunks.find(chunk.base) == chunk && chunks.find(chunk.end - 1) == chunk,
-                        "chunk index does not find " + chunk + " at both ends");
-                check(chunks.find(chunk.base - 1) != chunk && chunks.find(chunk.end) != chunk,
-                        "chunk index over-extends " + chunk);
+                check(find(chunk.base) == chunk && find(chunk.end - 1) == chunk,
+                        "region map does not find " + chunk + " at both ends");
+                check(find(chunk.base - 1) != chunk && find(chunk.end) != chunk,
+                        "region map over-extends " + chunk);
+                check(!chunk.chunk.isReleased(), chunk + " is held but its memory was released");
                 check(chunk.base % CHUNK_ALIGNMENT_BYTES == 0 && chunk.bytes() % CHUNK_ALIGNMENT_BYTES == 0,
                         chunk + " is not page-aligned and page-sized");
                 long[] walk = verifyChunk(chunk);
@@ -662,8 +791,9 @@ public final class LargeHeap {
     }
 
     /**
-     * Releases every chunk to the page source. Every block becomes invalid; later allocations throw
-     * {@link IllegalStateException}, later frees {@link InvalidFreeException}. Must not race with other calls.
+     * Releases every chunk to the page source (a chunk holding blocks of open pooled arenas when the last of them
+     * closes, see {@link Region#releaseOrDefer()}). Every block becomes invalid; later allocations throw
+     * {@link IllegalStateException}, later frees {@link InvalidFreeException}.
      */
     public void close() {
         lock.lock();
@@ -672,12 +802,14 @@ public final class LargeHeap {
                 return;
             }
             closed = true;
-            for (LargeChunk chunk : chunks.chunks()) {
-                chunks.remove(chunk);
+            for (LargeChunk chunk : chunks) {
+                regions.remove(chunk);
                 chunksReleased++;
                 bytesInChunks -= chunk.bytes();
-                reservedBytes.returnChunk(pageSource, chunk.segment);
+                chunk.releaseOrDefer();
             }
+            chunks.clear();
+            reallocating.clear();
             freeBlocks.clear();
             unindexedFreeBlocks = 0;
             spare = null;
@@ -691,7 +823,7 @@ public final class LargeHeap {
 
     private void checkOpen() {
         if (closed) {
-            throw new IllegalStateException("large heap is closed");
+            throw Requests.closed();
         }
     }
 

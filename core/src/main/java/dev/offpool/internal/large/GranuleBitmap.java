@@ -1,4 +1,4 @@
-package dev.offpool.internal;
+package dev.offpool.internal.large;
 
 /**
  * A fixed-size bitmap on the Java heap that finds the next or previous set bit in a few word reads, however far

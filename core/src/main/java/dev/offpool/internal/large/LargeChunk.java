@@ -1,19 +1,14 @@
-package dev.offpool.internal;
+package dev.offpool.internal.large;
 
-import java.lang.foreign.MemorySegment;
+import dev.offpool.internal.Chunk;
+import dev.offpool.internal.Region;
 
 /**
- * One chunk of the large tier: a page-source segment tiled by blocks, and the two on-heap bitmaps that say where its
+ * One chunk of the large tier: a page-source chunk tiled by blocks, and the two on-heap bitmaps that say where its
  * blocks start and which of them callers hold (the layout picture is in {@link LargeHeap}). Every mutable field is
  * guarded by the heap's lock.
  */
-final class LargeChunk {
-    /** The segment as the page source returned it; handed back on release. */
-    final MemorySegment segment;
-    /** Address of the first byte: the page source aligns it to {@link LargeHeap#CHUNK_ALIGNMENT_BYTES}. */
-    final long base;
-    /** One past the last byte. */
-    final long end;
+final class LargeChunk extends Region {
     /** Bit g set iff a block, live or free, starts at granule g ({@code base + g * 16}); bit 0 is always set. */
     final GranuleBitmap blockStarts;
     /** Bit g set iff a caller holds the block starting at granule g: the authority free consults. */
@@ -24,11 +19,9 @@ final class LargeChunk {
     /** Bytes of the blocks callers hold (whole blocks). */
     long liveBytes;
 
-    LargeChunk(MemorySegment segment) {
-        this.segment = segment;
-        this.base = segment.address();
-        this.end = base + segment.byteSize();
-        int granules = (int) (segment.byteSize() >>> LargeHeap.GRANULE_SHIFT);
+    LargeChunk(Chunk chunk) {
+        super(LARGE, chunk);
+        int granules = (int) ((end - base) >>> LargeHeap.GRANULE_SHIFT);
         this.blockStarts = new GranuleBitmap(granules);
         this.liveStarts = new GranuleBitmap(granules);
     }
@@ -36,11 +29,6 @@ final class LargeChunk {
     /** {@return the chunk's size in bytes} */
     long bytes() {
         return end - base;
-    }
-
-    /** {@return true if {@code address} lies inside the chunk} */
-    boolean contains(long address) {
-        return address >= base && address < end;
     }
 
     /** {@return the granule index of {@code address}, which must lie inside the chunk} */

@@ -1,6 +1,9 @@
-package dev.offpool.internal;
+package dev.offpool.internal.large;
 
 import dev.offpool.InvalidFreeException;
+import dev.offpool.internal.CountingPageSource;
+import dev.offpool.internal.RegionMap;
+import dev.offpool.internal.ReservedBytes;
 import dev.offpool.LargeTierStats;
 import dev.offpool.OutOfPoolMemoryException;
 import net.jqwik.api.Arbitraries;
@@ -49,19 +52,19 @@ class LargeHeapStateMachineProperties {
     /** One live block as the model sees it. */
     static final java.util.concurrent.atomic.AtomicLong CHAINS = new java.util.concurrent.atomic.AtomicLong();
 
-    record Block(long address, long size, byte tag) {
+    record Block(long address, long size, byte tag, LargeHeap heap) {
         MemorySegment segment() {
-            return NativeMemory.segment(address, size);
+            return heap.segment(address, size);
         }
     }
 
     /** The heap under test and the model of what it should hold. */
     static final class Model {
         final CountingPageSource source = new CountingPageSource();
-        final ReservedBytes reserved = new ReservedBytes(LIMIT_BYTES);
+        final ReservedBytes reserved = new ReservedBytes(LIMIT_BYTES, source);
         /** Every other chain runs as an OffPool does, with small free blocks kept out of the tree. */
         final long minRequestBytes = CHAINS.getAndIncrement() % 2 == 0 ? 1 : 513;
-        final LargeHeap heap = new LargeHeap(source, reserved, CHUNK_BYTES, BOUND_BYTES, minRequestBytes);
+        final LargeHeap heap = new LargeHeap(new RegionMap(12), reserved, CHUNK_BYTES, BOUND_BYTES, minRequestBytes);
         final List<Block> live = new ArrayList<>();
         final TreeMap<Long, Block> byAddress = new TreeMap<>();
         /** Addresses freed recently (some may be live again), for double frees. */
@@ -91,11 +94,11 @@ class LargeHeapStateMachineProperties {
                     "overlaps the live block below");
             assertTrue(above == null || address + size <= above.getKey(), "overlaps the live block above");
             assertTrue(heap.usableSize(address) >= size, "usable size under the request");
-            MemorySegment s = NativeMemory.segment(address, size);
+            MemorySegment s = heap.segment(address, size);
             assertEquals(-1, s.mismatch(MemorySegment.ofArray(ZEROS).asSlice(0, size)), "not zeroed");
             nextTag = (byte) (nextTag == 127 ? 1 : nextTag + 1);
             s.fill(nextTag);
-            Block b = new Block(address, size, nextTag);
+            Block b = new Block(address, size, nextTag, heap);
             live.add(b);
             byAddress.put(address, b);
         }

@@ -1,6 +1,9 @@
-package dev.offpool.internal;
+package dev.offpool.internal.large;
 
 import dev.offpool.InvalidFreeException;
+import dev.offpool.internal.CountingPageSource;
+import dev.offpool.internal.RegionMap;
+import dev.offpool.internal.ReservedBytes;
 import dev.offpool.LargeTierStats;
 import dev.offpool.OutOfPoolMemoryException;
 import dev.offpool.spi.PageSourceException;
@@ -32,8 +35,8 @@ class LargeHeapTest {
     private static final long CHUNK = 64 * 1024;
 
     private final CountingPageSource source = new CountingPageSource();
-    private ReservedBytes reserved = new ReservedBytes(Long.MAX_VALUE);
-    private LargeHeap heap = new LargeHeap(source, reserved, CHUNK, CHUNK);
+    private ReservedBytes reserved = new ReservedBytes(Long.MAX_VALUE, source);
+    private LargeHeap heap = new LargeHeap(new RegionMap(12), reserved, CHUNK, CHUNK, 1);
 
     @AfterEach
     void closeAndCheckEverythingWentBack() {
@@ -45,8 +48,8 @@ class LargeHeapTest {
 
     private void useHeap(long limit, long chunkBytes, long maxBlockBytes) {
         heap.close();
-        reserved = new ReservedBytes(limit);
-        heap = new LargeHeap(source, reserved, chunkBytes, maxBlockBytes);
+        reserved = new ReservedBytes(limit, source);
+        heap = new LargeHeap(new RegionMap(12), reserved, chunkBytes, maxBlockBytes, 1);
     }
 
     @ParameterizedTest
@@ -59,7 +62,7 @@ class LargeHeapTest {
                 long size = 513 + random.nextInt(6000);
                 long address = heap.allocate(size, alignment);
                 assertEquals(0, address % Math.max(16, alignment), "address 0x" + Long.toHexString(address));
-                MemorySegment s = NativeMemory.segment(address, size);
+                MemorySegment s = heap.segment(address, size);
                 for (long b = 0; b < size; b++) {
                     assertEquals(0, s.get(ValueLayout.JAVA_BYTE, b), "byte " + b);
                 }
@@ -258,7 +261,7 @@ class LargeHeapTest {
     }
 
     private MemorySegment witness() {
-        MemorySegment s = NativeMemory.segment(heap.allocate(1000, 1), 1000);
+        MemorySegment s = heap.segment(heap.allocate(1000, 1), 1000);
         s.fill((byte) 0x11);
         return s;
     }
@@ -343,10 +346,11 @@ class LargeHeapTest {
     void theLimitIsSharedWithTheOtherTiers() {
         useHeap(2 * CHUNK, CHUNK, CHUNK);
         MemorySegment live = witness();
-        reserved.reserve(1, "one byte of the small tier"); // a second chunk would pass the limit by that byte
+        // Another tier's 4 KiB chunk: a second large chunk would pass the limit by it.
+        dev.offpool.internal.Chunk other = reserved.takeChunk(4096, 4096, "4096-byte chunk of another tier");
         rejectedAndUnchanged(OutOfPoolMemoryException.class, () -> heap.allocate(65_000, 1), "reserved-bytes limit",
                 live);
-        reserved.release(1);
+        other.release();
         heap.free(heap.allocate(65_000, 1));
         heap.free(live.address());
     }
@@ -365,11 +369,11 @@ class LargeHeapTest {
 
     @Test
     void constructorRejectsBadSizes() {
-        assertThrows(IllegalArgumentException.class, () -> new LargeHeap(source, reserved, 1000, 1000));
-        assertThrows(IllegalArgumentException.class, () -> new LargeHeap(source, reserved, 0, 1000));
-        assertThrows(IllegalArgumentException.class, () -> new LargeHeap(source, reserved, 2L << 30, 1000));
-        assertThrows(IllegalArgumentException.class, () -> new LargeHeap(source, reserved, CHUNK, 0));
-        assertThrows(IllegalArgumentException.class, () -> new LargeHeap(source, reserved, CHUNK, 2L << 30));
+        assertThrows(IllegalArgumentException.class, () -> new LargeHeap(new RegionMap(12), reserved, 1000, 1000, 1));
+        assertThrows(IllegalArgumentException.class, () -> new LargeHeap(new RegionMap(12), reserved, 0, 1000, 1));
+        assertThrows(IllegalArgumentException.class, () -> new LargeHeap(new RegionMap(12), reserved, 2L << 30, 1000, 1));
+        assertThrows(IllegalArgumentException.class, () -> new LargeHeap(new RegionMap(12), reserved, CHUNK, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> new LargeHeap(new RegionMap(12), reserved, CHUNK, 2L << 30, 1));
     }
 
     @Test
@@ -403,8 +407,8 @@ class LargeHeapTest {
                         long size = 513 + random.nextInt(16_000);
                         long address = heap.allocate(size, 1L << random.nextInt(8));
                         long tag = random.nextLong();
-                        NativeMemory.putLong(address, tag);
-                        NativeMemory.putLong(address + (size & -8L) - 8, tag);
+                        heap.segment(address, size).set(ValueLayout.JAVA_LONG, 0, tag);
+                        heap.segment(address, size).set(ValueLayout.JAVA_LONG, (size & -8L) - 8, tag);
                         mine.add(new long[] {address, size, tag});
                     } else if (!mine.isEmpty()) {
                         long[] b = mine.remove(random.nextInt(mine.size()));
@@ -439,15 +443,15 @@ class LargeHeapTest {
 
     private void freeChecked(long[] block) {
         long address = block[0];
-        assertEquals(block[2], NativeMemory.getLong(address));
-        assertEquals(block[2], NativeMemory.getLong(address + (block[1] & -8L) - 8));
+        assertEquals(block[2], heap.segment(address, block[1]).get(ValueLayout.JAVA_LONG, 0));
+        assertEquals(block[2], heap.segment(address, block[1]).get(ValueLayout.JAVA_LONG, (block[1] & -8L) - 8));
         heap.free(address);
     }
 
     @Test
     void freeBlocksTooSmallForAnyRequestStayOutOfTheTreeAndStillMerge() {
         heap.close();
-        heap = new LargeHeap(source, reserved, CHUNK, CHUNK, 513);
+        heap = new LargeHeap(new RegionMap(12), reserved, CHUNK, CHUNK, 513);
         long a = heap.allocate(1000, 1);
         long fence = heap.allocate(600, 1);
         heap.free(a); // a 1008-byte hole before the fence
