@@ -53,7 +53,7 @@ final class Seeds {
 
     /** A run's first seed: different on every run, so that repeated runs explore new inputs. */
     static SplittableRandom newRun() {
-        return new SplittableRandom(new SplittableRandom().nextLong());
+        return new SplittableRandom();
     }
 
     /**
