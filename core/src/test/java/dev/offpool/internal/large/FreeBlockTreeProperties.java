@@ -1,9 +1,8 @@
 package dev.offpool.internal.large;
 
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
+import dev.offpool.testing.Draw;
+import dev.offpool.testing.RandomTries;
+import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,9 +24,12 @@ class FreeBlockTreeProperties {
     private static final Comparator<long[]> BY_SIZE_THEN_ADDRESS =
             Comparator.<long[]>comparingLong(b -> b[0]).thenComparingLong(b -> b[1]);
 
-    @Property(tries = 200)
-    void treeAnswersAsASortedSetDoes(@ForAll @Size(max = 400) List<@IntRange(min = 0, max = 999) Integer> ops,
-            @ForAll long seed) {
+    @Test
+    void treeAnswersAsASortedSetDoes() {
+        RandomTries.run(200, draw -> treeAnswersAsASortedSetDoes(draw.ints(400, 0, 999), draw.anyLong()));
+    }
+
+    private static void treeAnswersAsASortedSetDoes(List<Integer> ops, long seed) {
         FreeBlockTree tree = new FreeBlockTree();
         TreeSet<long[]> model = new TreeSet<>(BY_SIZE_THEN_ADDRESS);
         List<long[]> present = new ArrayList<>();
@@ -80,9 +82,12 @@ class FreeBlockTreeProperties {
         present.forEach(b -> assertTrue(tree.contains(b[0], b[1])));
     }
 
-    @Property(tries = 200)
-    void replaceAnswersAsRemoveThenInsert(@ForAll @Size(max = 300) List<@IntRange(min = 0, max = 999) Integer> ops,
-            @ForAll long seed) {
+    @Test
+    void replaceAnswersAsRemoveThenInsert() {
+        RandomTries.run(200, draw -> replaceAnswersAsRemoveThenInsert(draw.ints(300, 0, 999), draw.anyLong()));
+    }
+
+    private static void replaceAnswersAsRemoveThenInsert(List<Integer> ops, long seed) {
         FreeBlockTree tree = new FreeBlockTree();
         TreeSet<long[]> model = new TreeSet<>(BY_SIZE_THEN_ADDRESS);
         SplittableRandom random = new SplittableRandom(seed);
@@ -122,8 +127,13 @@ class FreeBlockTreeProperties {
         }
     }
 
-    @Property(tries = 5)
-    void heightStaysLogarithmicForSortedInserts(@ForAll @IntRange(min = 10_000, max = 100_000) int n) {
+    @Test
+    void heightStaysLogarithmicForSortedInserts() {
+        RandomTries.run(5, draw -> heightStaysLogarithmicForSortedInserts(
+                draw.intBetween(10_000, 100_000, Draw.edges(10_000, 100_000))));
+    }
+
+    private static void heightStaysLogarithmicForSortedInserts(int n) {
         FreeBlockTree tree = new FreeBlockTree();
         for (int i = 0; i < n; i++) {
             tree.insert(1024, 16L * i); // equal sizes in address order: the worst case for an unbalanced tree

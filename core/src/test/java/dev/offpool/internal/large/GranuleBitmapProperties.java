@@ -1,27 +1,28 @@
 package dev.offpool.internal.large;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
+import dev.offpool.testing.RandomTries;
+import org.junit.jupiter.api.Test;
 
 import java.util.BitSet;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 /** The summary levels never change an answer: every search agrees with {@link BitSet} after random sets and clears. */
 class GranuleBitmapProperties {
+    /** Bit counts where a level fills up or one more level starts: 64 bits a word, 64 words a summary word. */
+    private static final int[] LEVEL_EDGES = {64, 65, 4096, 4097, 262_144, 262_145};
 
-    @Property(tries = 200)
-    void searchesAgreeWithABitSet(@ForAll @IntRange(min = 1, max = 300_000) int bits,
-            @ForAll @Size(max = 200) List<@IntRange(min = 0, max = Integer.MAX_VALUE) Integer> ops,
-            @ForAll long seed) {
+    @Test
+    void searchesAgreeWithABitSet() {
+        RandomTries.run(200, draw -> searchesAgreeWithABitSet(draw.intBetween(1, 300_000, edges(1, 300_000)),
+                draw.ints(200, 0, Integer.MAX_VALUE), draw.anyLong()));
+    }
+
+    private static void searchesAgreeWithABitSet(int bits, List<Integer> ops, long seed) {
         GranuleBitmap bitmap = new GranuleBitmap(bits);
         BitSet model = new BitSet(bits);
         SplittableRandom random = new SplittableRandom(seed);
@@ -56,8 +57,12 @@ class GranuleBitmapProperties {
         }
     }
 
-    @Property(tries = 50)
-    void extremesOfALargeBitmapAreFound(@ForAll("sizes") int bits) {
+    @Test
+    void extremesOfALargeBitmapAreFound() {
+        RandomTries.run(50, draw -> extremesOfALargeBitmapAreFound(draw.intBetween(2, 1 << 22, edges(2, 1 << 22))));
+    }
+
+    private static void extremesOfALargeBitmapAreFound(int bits) {
         GranuleBitmap bitmap = new GranuleBitmap(bits);
         assertEquals(-1, bitmap.nextSetBit(0));
         assertEquals(-1, bitmap.previousSetBit(bits - 1));
@@ -72,9 +77,8 @@ class GranuleBitmapProperties {
         assertNull(bitmap.summaryMismatch());
     }
 
-    @Provide
-    Arbitrary<Integer> sizes() {
-        return Arbitraries.integers().between(2, 1 << 22).edgeCases(c -> c.includeOnly(2, 64, 65, 4096, 4097,
-                262_144, 1 << 22));
+    /** The range's ends and the level edges. */
+    private static int[] edges(int min, int max) {
+        return IntStream.concat(IntStream.of(min, max), IntStream.of(LEVEL_EDGES)).toArray();
     }
 }

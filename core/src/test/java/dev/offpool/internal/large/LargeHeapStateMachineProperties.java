@@ -6,18 +6,10 @@ import dev.offpool.internal.RegionMap;
 import dev.offpool.internal.ReservedBytes;
 import dev.offpool.LargeTierStats;
 import dev.offpool.OutOfPoolMemoryException;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.ShrinkingMode;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.state.Action;
-import net.jqwik.api.state.ActionChain;
-import net.jqwik.api.state.Transformer;
+import dev.offpool.testing.Draw;
+import dev.offpool.testing.StateMachine;
+import dev.offpool.testing.Step;
+import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -43,15 +35,14 @@ class LargeHeapStateMachineProperties {
     static final long CHUNK_BYTES = 64 * 1024;
     static final int BOUND_BYTES = 96 * 1024;
     static final long LIMIT_BYTES = 384 * 1024;
-    static final AtomicLong STEPS = new AtomicLong();
+    static final int TRIES = 60;
+    static final int STEPS_PER_TRY = 500;
     static final AtomicLong LIMIT_HITS = new AtomicLong();
     /** A native segment that is not ours, for foreign frees. */
     static final MemorySegment FOREIGN = Arena.global().allocate(256, 16);
     private static final byte[] ZEROS = new byte[BOUND_BYTES];
 
     /** One live block as the model sees it. */
-    static final java.util.concurrent.atomic.AtomicLong CHAINS = new java.util.concurrent.atomic.AtomicLong();
-
     record Block(long address, long size, byte tag, LargeHeap heap) {
         MemorySegment segment() {
             return heap.segment(address, size);
@@ -62,15 +53,21 @@ class LargeHeapStateMachineProperties {
     static final class Model {
         final CountingPageSource source = new CountingPageSource();
         final ReservedBytes reserved = new ReservedBytes(LIMIT_BYTES, source);
-        /** Every other chain runs as an OffPool does, with small free blocks kept out of the tree. */
-        final long minRequestBytes = CHAINS.getAndIncrement() % 2 == 0 ? 1 : 513;
-        final LargeHeap heap = new LargeHeap(new RegionMap(12), reserved, CHUNK_BYTES, BOUND_BYTES, minRequestBytes);
+        final LargeHeap heap;
         final List<Block> live = new ArrayList<>();
         final TreeMap<Long, Block> byAddress = new TreeMap<>();
         /** Addresses freed recently (some may be live again), for double frees. */
         final List<Long> freed = new ArrayList<>();
         final byte[] pattern = new byte[BOUND_BYTES];
         byte nextTag = 1;
+
+        /**
+         * @param minRequestBytes 513 to run as an OffPool does, with free blocks too small for any request kept out
+         *                        of the tree; 1 to keep every free block in it
+         */
+        Model(long minRequestBytes) {
+            heap = new LargeHeap(new RegionMap(12), reserved, CHUNK_BYTES, BOUND_BYTES, minRequestBytes);
+        }
 
         void allocate(int size, int alignment) {
             LargeTierStats before = heap.stats();
@@ -124,7 +121,6 @@ class LargeHeapStateMachineProperties {
         }
 
         void check() {
-            STEPS.incrementAndGet();
             heap.verify();
             LargeTierStats stats = heap.stats();
             assertEquals(live.size(), stats.liveBlocks());
@@ -164,76 +160,56 @@ class LargeHeapStateMachineProperties {
         }
     }
 
-    @Property(tries = 60, shrinking = ShrinkingMode.BOUNDED)
-    void heapMatchesModelAfterEveryStep(@ForAll("chains") ActionChain<Model> chain) {
-        chain.withInvariant("verify", Model::check).run();
-        chain.finalState().ifPresent(Model::close);
-    }
-
-    @Provide
-    Arbitrary<ActionChain<Model>> chains() {
-        return ActionChain.startWith(Model::new)
-                .withAction(6, new Allocate())
-                .withAction(5, new Free())
-                .withAction(1, new BadFree())
-                .withMaxTransformations(500);
-    }
-
-    @AfterContainer
-    static void enoughSteps() {
-        System.out.println("large-heap state-machine steps: " + STEPS.get() + ", reserved-bytes limit hit "
+    @Test
+    void heapMatchesModelAfterEveryStep() {
+        StateMachine.Summary run = StateMachine.startingWithDrawn(draw -> new Model(draw.coin() ? 1 : 513))
+                .action(6, LargeHeapStateMachineProperties::allocate)
+                .action(5, m -> !m.live.isEmpty(), LargeHeapStateMachineProperties::free)
+                .action(1, LargeHeapStateMachineProperties::badFree)
+                .invariant(Model::check)
+                .closeWith(Model::close)
+                .run(TRIES, STEPS_PER_TRY);
+        System.out.println("large-heap state-machine steps: " + run.steps() + ", reserved-bytes limit hit "
                 + LIMIT_HITS.get() + " times");
-        assertTrue(STEPS.get() >= 20_000, "steps run: " + STEPS.get());
+        assertEquals(run.tries() * (long) STEPS_PER_TRY, run.steps(), "every try takes all its steps");
     }
 
-    static final class Allocate implements Action.Independent<Model> {
-        @Override
-        public Arbitrary<Transformer<Model>> transformer() {
-            Arbitrary<Integer> sizes = Arbitraries.frequencyOf(
-                    Tuple.of(7, Arbitraries.integers().between(513, 8192)),
-                    Tuple.of(2, Arbitraries.integers().between(8193, (int) CHUNK_BYTES)),
-                    Tuple.of(1, Arbitraries.integers().between(1, BOUND_BYTES)))
-                    .edgeCases(c -> c.includeOnly(1, 513, 528, (int) CHUNK_BYTES, BOUND_BYTES));
-            Arbitrary<Integer> alignments = Arbitraries.of(1, 16, 16, 16, 32, 64, 128, 1024, 4096);
-            return Combinators.combine(sizes, alignments).as((size, alignment) -> Transformer.mutate(
-                    "allocate " + size + " align " + alignment, m -> m.allocate(size, alignment)));
-        }
+    static Step<Model> allocate(Model m, Draw draw) {
+        int size = switch (draw.weightedIndex(7, 2, 1)) {
+            case 0 -> draw.intBetween(513, 8192, Draw.edges(513, 528));
+            case 1 -> draw.intBetween(8193, (int) CHUNK_BYTES, Draw.edges((int) CHUNK_BYTES));
+            default -> draw.intBetween(1, BOUND_BYTES, Draw.edges(1, 513, 528, (int) CHUNK_BYTES, BOUND_BYTES));
+        };
+        int alignment = draw.oneOf(1, 16, 16, 16, 32, 64, 128, 1024, 4096);
+        return Step.of("allocate " + size + " align " + alignment, model -> model.allocate(size, alignment));
     }
 
-    static final class Free implements Action.Dependent<Model> {
-        @Override
-        public boolean precondition(Model m) {
-            return !m.live.isEmpty();
-        }
-
-        @Override
-        public Arbitrary<Transformer<Model>> transformer(Model m) {
-            return Arbitraries.integers().between(0, m.live.size() - 1)
-                    .map(i -> Transformer.mutate("free #" + i, model -> model.free(i)));
-        }
+    static Step<Model> free(Model m, Draw draw) {
+        int i = draw.intBetween(0, m.live.size() - 1);
+        return Step.of("free #" + i, model -> i < model.live.size(), model -> model.free(i));
     }
 
-    static final class BadFree implements Action.Dependent<Model> {
-        @Override
-        public Arbitrary<Transformer<Model>> transformer(Model m) {
-            List<Arbitrary<Transformer<Model>>> kinds = new ArrayList<>();
-            kinds.add(Arbitraries.of(FOREIGN.address(), 0L, -16L, FOREIGN.address() + 8).map(a -> Transformer.mutate(
-                    "free foreign 0x" + Long.toHexString(a), model -> model.badFree(a, "foreign address"))));
-            if (!m.live.isEmpty()) {
-                kinds.add(Combinators.combine(Arbitraries.integers().between(0, m.live.size() - 1),
-                        Arbitraries.integers().between(1, BOUND_BYTES - 1)).as((i, offset) -> {
-                            Block b = m.live.get(i);
-                            long address = b.address + 1 + (offset % (b.size - 1 > 0 ? b.size - 1 : 1));
-                            return Transformer.mutate("free inside #" + i, model -> model.badFree(address,
-                                    "interior address"));
-                        }));
-            }
-            List<Long> notLive = m.freed.stream().filter(a -> !m.byAddress.containsKey(a)).toList();
-            if (!notLive.isEmpty()) {
-                kinds.add(Arbitraries.of(notLive).map(a -> Transformer.mutate("double free 0x" + Long.toHexString(a),
-                        model -> model.badFree(a, "double free"))));
-            }
-            return Arbitraries.oneOf(kinds);
+    /** A foreign address, an address inside a live block, or a block freed earlier and not handed out again. */
+    static Step<Model> badFree(Model m, Draw draw) {
+        List<Long> notLive = m.freed.stream().filter(a -> !m.byAddress.containsKey(a)).toList();
+        int kinds = 1 + (m.live.isEmpty() ? 0 : 1) + (notLive.isEmpty() ? 0 : 1);
+        int kind = draw.intBetween(0, kinds - 1);
+        if (kind == 0) {
+            long address = draw.oneOf(FOREIGN.address(), 0L, -16L, FOREIGN.address() + 8);
+            return Step.of("free foreign 0x" + Long.toHexString(address),
+                    model -> model.badFree(address, "foreign address"));
         }
+        if (kind == 1 && !m.live.isEmpty()) {
+            int i = draw.intBetween(0, m.live.size() - 1);
+            int offset = draw.intBetween(1, BOUND_BYTES - 1);
+            // The address is found when the step runs, so that a shrunk sequence frees inside whatever block #i is.
+            return Step.of("free inside #" + i, model -> i < model.live.size(), model -> {
+                Block b = model.live.get(i);
+                model.badFree(b.address + 1 + (offset % (b.size - 1 > 0 ? b.size - 1 : 1)), "interior address");
+            });
+        }
+        long address = draw.oneOf(notLive);
+        return Step.of("double free 0x" + Long.toHexString(address), model -> !model.byAddress.containsKey(address),
+                model -> model.badFree(address, "double free"));
     }
 }
