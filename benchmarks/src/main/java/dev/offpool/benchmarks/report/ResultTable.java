@@ -298,13 +298,17 @@ public final class ResultTable {
                         .append(" such peer, its median and offpool / it (").append(ratioMeaning()).append(").\n\n");
                 List<String> header = new ArrayList<>(List.of("parameters"));
                 header.addAll(mine);
+                Set<Integer> text = new LinkedHashSet<>(List.of(0));
                 for (String w : compared) {
+                    text.add(header.size());
                     header.add("strongest: " + w);
                     header.add(first.unit());
                     mine.forEach(row -> header.add(row + " / it"));
                 }
-                table(out, header, 1);
-                for (Column c : columns) {
+                table(out, header, text);
+                // A parameter set none of these offpool rows ran (another row's parameters) has nothing to compare.
+                for (Column c : columns.stream().filter(c -> mine.stream().anyMatch(row -> cells.get(row)
+                        .containsKey(c))).toList()) {
                     List<String> line = new ArrayList<>(List.of(c.label()));
                     mine.forEach(row -> line.add(format(cells.get(row).get(c))));
                     for (String w : compared) {
@@ -340,16 +344,20 @@ public final class ResultTable {
             }
             out.append("\nEach peer against one offpool row: offpool / peer (").append(ratioMeaning())
                     .append(").\n\n");
+            // Only parameter sets some offpool row ran; a peer sharing none with its reference has no ratio to show.
+            List<Column> compared = columns.stream().filter(c -> ours.stream().anyMatch(row -> cells.get(row)
+                    .containsKey(c))).toList();
             List<String> header = new ArrayList<>(List.of("peer", "offpool side"));
-            columns.forEach(c -> header.add(c.label()));
+            compared.forEach(c -> header.add(c.label()));
             table(out, header, 2);
             for (String peer : peers) {
                 String reference = reference(peer);
-                if (reference == null) {
+                if (reference == null || compared.stream().noneMatch(c -> cells.get(peer).containsKey(c)
+                        && cells.get(reference).containsKey(c))) {
                     continue;
                 }
                 List<String> line = new ArrayList<>(List.of(peer, reference));
-                columns.forEach(c -> line.add(ratio(reference, peer, c)));
+                compared.forEach(c -> line.add(ratio(reference, peer, c)));
                 out.append(line(line));
             }
         }
@@ -457,12 +465,21 @@ public final class ResultTable {
                 + "; JMH " + entry.get("jmhVersion");
     }
 
-    /** Appends a header and its rule: the first {@code textColumns} columns left-aligned, numbers right-aligned. */
-    private static void table(StringBuilder out, List<String> header, int textColumns) {
+    /** Appends a header and its rule: the first {@code leadingText} columns left-aligned, numbers right-aligned. */
+    private static void table(StringBuilder out, List<String> header, int leadingText) {
+        Set<Integer> text = new LinkedHashSet<>();
+        for (int i = 0; i < leadingText; i++) {
+            text.add(i);
+        }
+        table(out, header, text);
+    }
+
+    /** Appends a header and its rule: the columns at {@code text} left-aligned, the others (numbers) right-aligned. */
+    private static void table(StringBuilder out, List<String> header, Set<Integer> text) {
         out.append(line(header));
         List<String> rule = new ArrayList<>();
         for (int i = 0; i < header.size(); i++) {
-            rule.add(i < textColumns ? "---" : "---:");
+            rule.add(text.contains(i) ? "---" : "---:");
         }
         out.append(line(rule));
     }

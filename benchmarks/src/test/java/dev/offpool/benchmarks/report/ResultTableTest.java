@@ -51,11 +51,14 @@ class ResultTableTest {
     }
 
     @Test
-    void ratioIsOffpoolOverPeerAndMissingSizesStayEmpty() {
-        String out = render(time("offpoolRaw", "64", 10), time("glibc", "64", 20), time("glibc", "4096", 40));
+    void ratioIsOffpoolOverPeerAtTheSizesOffpoolRan() {
+        String out = render(time("offpoolRaw", "64", 10), time("glibc", "64", 20), time("glibc", "4096", 40),
+                time("mimalloc", "4096", 30));
 
         assertTrue(out.contains("| offpoolRaw | 10.0 | - |"), out);
-        assertTrue(out.contains("| glibc | offpoolRaw | 0.50 | - |"), out);
+        assertTrue(out.contains("| peer | offpool side | size=64 |\n| --- | --- | ---: |\n"
+                + "| glibc | offpoolRaw | 0.50 |\n"), out);
+        assertFalse(out.contains("| mimalloc | offpoolRaw |"), out);
     }
 
     @Test
@@ -91,12 +94,25 @@ class ResultTableTest {
 
         assertTrue(out.contains("| parameters | offpoolRaw | offpoolSegment | strongest: zeroed block | ns/op"
                 + " | offpoolRaw / it | offpoolSegment / it | strongest: block, not zeroed | ns/op | offpoolRaw / it"
-                + " | offpoolSegment / it |"), out);
+                + " | offpoolSegment / it |\n| --- | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |"),
+                out);
         assertTrue(out.contains("| size=64 | 10.0 | 12.0 | glibcCalloc | 20.0 | 0.50 | 0.60 | glibcMalloc | 8.00"
                 + " | 1.25 | 1.50 |"), out);
         assertTrue(out.contains("| size=4096 | 100 | 110 | mimallocZalloc | 50.0 | 2.00 | 2.20 | mimallocMalloc"
                 + " | 20.0 | 5.00 | 5.50 |"), out);
         assertFalse(out.contains("strongest: ByteBuf"), "no offpool row does or names that work: " + out);
+    }
+
+    @Test
+    void rowsWithoutTheComparedParametersAreLeftOutOfTheComparisons() {
+        String out = render(Map.of("offpoolRaw", work(ZEROED), "calloc", work(ZEROED)),
+                time("offpoolRaw", "64", 10), time("calloc", "64", 20),
+                "{\"benchmark\":\"" + PREFIX + "emptyArena\",\"mode\":\"avgt\",\"threads\":1,\"forks\":1,"
+                        + "\"primaryMetric\":{\"score\":3,\"scoreUnit\":\"ns/op\"}}");
+
+        assertTrue(out.contains("| emptyArena |  | - | 3.00 |"), "medians keep it: " + out);
+        assertTrue(out.contains("| size=64 | 10.0 | calloc | 20.0 | 0.50 |\n\n"), "no score row: " + out);
+        assertFalse(out.contains("| emptyArena | offpoolRaw |"), "no ratio without a shared column: " + out);
     }
 
     @Test
