@@ -31,9 +31,9 @@ import java.util.concurrent.TimeUnit;
  * the block's place; best fit is one tree descent each way. Both heaps zero the requested bytes, so that cost is the
  * same on both sides.
  *
- * <pre>
- * mvn -pl benchmarks package && java -jar benchmarks/target/benchmarks.jar LargeTierBenchmark
- * </pre>
+ * {@snippet lang = "sh" :
+ * benchmarks/run.sh full --only LargeTierBenchmark
+ * }
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
