@@ -195,7 +195,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
             reclaimCached();
             return allocateInTier(byteSize, byteAlignment);
         } catch (IllegalStateException e) {
-            throw closed ? Requests.closed() : e;
+            throw closedOr(e);
         }
     }
 
@@ -229,11 +229,20 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         checkOpen();
         // ---- hot path: the region lookup; the pooled tiers' free is in PoolFastPath ----
         Region region = regions.find(address);
-        if (region != null && region.kind == Region.POOLED) {
-            fast.free(region, address, -1);
-            return;
+        try {
+            if (region != null && region.kind == Region.POOLED) {
+                fast.free(region, address, -1);
+                return;
+            }
+            freeBeyondPools(region, address, -1, "free");
+        } catch (InvalidFreeException | IllegalStateException e) {
+            throw closedOr(e);
         }
-        freeBeyondPools(region, address, -1, "free");
+    }
+
+    // A call that raced close() may find its region already gone: say why.
+    private RuntimeException closedOr(RuntimeException e) {
+        return closed ? Requests.closed() : e;
     }
 
     private void freeBeyondPools(Region region, long address, long segmentBytes, String op) {
@@ -310,12 +319,16 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         long address = checkSegment(segment, "free");
         long byteSize = segment.byteSize();
         Region region = regions.find(address);
-        checkScope(segment, region, address, "free");
-        if (region != null && region.kind == Region.POOLED) {
-            fast.free(region, address, byteSize);
-            return;
+        try {
+            checkScope(segment, region, address, "free");
+            if (region != null && region.kind == Region.POOLED) {
+                fast.free(region, address, byteSize);
+                return;
+            }
+            freeBeyondPools(region, address, byteSize, "free");
+        } catch (InvalidFreeException | IllegalStateException e) {
+            throw closedOr(e);
         }
-        freeBeyondPools(region, address, byteSize, "free");
     }
 
     private static long checkSegment(MemorySegment segment, String op) {
@@ -334,9 +347,12 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         if (scope.equals(GLOBAL_SCOPE)) {
             return;
         }
-        Region owner = region != null ? region : huge.find(address);
-        if (owner == null || !scope.equals(owner.memory.scope())) {
-            throw owner == null ? Requests.foreign(op, address) : Requests.foreignScope(op, address);
+        Region owner = region != null ? region : huge.containing(address);
+        if (owner == null) {
+            throw Requests.foreign(op, address);
+        }
+        if (!scope.equals(owner.memory.scope())) {
+            throw Requests.foreignScope(op, address);
         }
     }
 
@@ -368,25 +384,29 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         }
         long oldBytes = segment.byteSize();
         Region region = regions.find(address);
-        checkScope(segment, region, address, "reallocate");
-        if (region != null && region.kind == Region.POOLED) {
-            return reallocatePooled(region, address, oldBytes, newByteSize);
+        try {
+            checkScope(segment, region, address, "reallocate");
+            if (region != null && region.kind == Region.POOLED) {
+                return reallocatePooled(region, address, oldBytes, newByteSize);
+            }
+            if (region != null) {
+                return reallocateLarge(address, oldBytes, newByteSize);
+            }
+            HugeHeap.Mapping mapping = huge.claim(address, oldBytes);
+            if (mapping == null) {
+                throw Requests.foreign("reallocate", address);
+            }
+            return reallocateHuge(mapping, oldBytes, newByteSize);
+        } catch (InvalidFreeException | IllegalStateException e) {
+            throw closedOr(e);
         }
-        if (region != null) {
-            return reallocateLarge(address, oldBytes, newByteSize);
-        }
-        HugeHeap.Mapping mapping = huge.claim(address, oldBytes);
-        if (mapping == null) {
-            throw Requests.foreign("reallocate", address);
-        }
-        return reallocateHuge(mapping, oldBytes, newByteSize);
     }
 
     private MemorySegment reallocatePooled(Region region, long address, long oldBytes, long newByteSize) {
         BlockClaim claim = pools.claim(region, address, oldBytes);
         long offset = address - region.base;
         boolean inPlace = classes.classFor(newByteSize) == claim.sizeClass()
-                || (claim.aligned() && newByteSize <= claim.blockSize());
+                || (claim.sizedFreely() && newByteSize <= claim.blockSize());
         try {
             if (inPlace) {
                 if (newByteSize > oldBytes) {
@@ -408,20 +428,22 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     private MemorySegment reallocateLarge(long address, long oldBytes, long newByteSize) {
         long usable = large.claim(address, oldBytes);
         boolean freeOld = false;
+        long kept = -1;
         try {
             if (LargeHeap.sizeFits(newByteSize, usable)) {
-                MemorySegment kept = large.segment(address, newByteSize);
+                MemorySegment resized = large.segment(address, newByteSize);
                 if (newByteSize > oldBytes) {
-                    kept.asSlice(oldBytes).fill((byte) 0);
+                    resized.asSlice(oldBytes).fill((byte) 0);
                 }
-                return kept;
+                kept = newByteSize;
+                return resized;
             }
             MemorySegment moved = allocate(newByteSize, 1);
             MemorySegment.copy(large.segment(address, oldBytes), 0, moved, 0, Math.min(oldBytes, newByteSize));
             freeOld = true;
             return moved;
         } finally {
-            large.endClaim(address, freeOld);
+            large.endClaim(address, freeOld, kept);
         }
     }
 

@@ -101,6 +101,12 @@ public final class HugeHeap {
         return live.get(address);
     }
 
+    /** {@return the live huge block containing {@code address}, or null} No side effects. */
+    public Mapping containing(long address) {
+        Map.Entry<Long, Mapping> e = live.floorEntry(address);
+        return e != null && e.getValue().contains(address) ? e.getValue() : null;
+    }
+
     /** {@return the usable size of the live huge block starting at {@code address}, or -1} No side effects. */
     public long usableSize(long address) {
         Mapping m = live.get(address);

@@ -14,8 +14,10 @@ import dev.offpool.internal.Zeroing;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
@@ -110,6 +112,11 @@ public final class LargeHeap {
     private final Set<Long> reallocating = new HashSet<>();
     /** Live blocks open pooled arenas hold: only the arena's close frees them. */
     private final Set<Long> arenaHeld = new HashSet<>();
+    /**
+     * The exact size of each live block reallocated in place: only a segment of that size names it from then on, so
+     * the segment it had before cannot free the block the reallocate returned.
+     */
+    private final Map<Long, Long> resizedBytes = new HashMap<>();
     /** The one wholly free chunk kept against thrashing, or null. Invariant: no other chunk is wholly free. */
     private LargeChunk spare;
     private boolean closed;
@@ -438,8 +445,10 @@ public final class LargeHeap {
             throw Requests.busy(op, address);
         }
         long size = chunk.blockEnd(start) - address;
-        if (segmentBytes >= 0 && !sizeFits(segmentBytes, size)) {
-            throw Requests.wrongSize(op, address, segmentBytes, "the block there is a " + size + "-byte large block");
+        Long exact = resizedBytes.get(address);
+        if (segmentBytes >= 0 && (exact != null ? segmentBytes != exact : !sizeFits(segmentBytes, size))) {
+            throw Requests.wrongSize(op, address, segmentBytes, "the block there is a " + size + "-byte large block"
+                    + (exact != null ? ", reallocated to " + exact + " bytes" : ""));
         }
         return chunk;
     }
@@ -479,13 +488,18 @@ public final class LargeHeap {
         }
     }
 
-    /** Ends a claim: the block stays live ({@code free == false}) or is freed. */
-    public void endClaim(long address, boolean free) {
+    /**
+     * Ends a claim: the block is freed ({@code free}), or stays live named by segments of exactly
+     * {@code keptBytes} from now on ({@code keptBytes < 0}: unchanged, the reallocate failed).
+     */
+    public void endClaim(long address, boolean free, long keptBytes) {
         lock.lock();
         try {
             reallocating.remove(address);
             if (free && !closed) {
                 freeLocked(find(address), address);
+            } else if (keptBytes >= 0) {
+                resizedBytes.put(address, keptBytes);
             }
         } finally {
             lock.unlock();
@@ -493,6 +507,7 @@ public final class LargeHeap {
     }
 
     private long freeLocked(LargeChunk chunk, long address) {
+        resizedBytes.remove(address);
         {
             int start = chunk.granuleOf(address);
             long size = chunk.blockEnd(start) - address;
@@ -810,6 +825,7 @@ public final class LargeHeap {
             }
             chunks.clear();
             reallocating.clear();
+            resizedBytes.clear();
             freeBlocks.clear();
             unindexedFreeBlocks = 0;
             spare = null;

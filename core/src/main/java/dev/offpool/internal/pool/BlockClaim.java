@@ -32,4 +32,9 @@ public final class BlockClaim {
     public boolean aligned() {
         return previous == BlockTable.LIVE_ALIGNED;
     }
+
+    /** {@return true if the block was allocated with an alignment above 16 or reallocated in place before} */
+    public boolean sizedFreely() {
+        return previous == BlockTable.LIVE_ALIGNED || previous == BlockTable.RESIZED;
+    }
 }

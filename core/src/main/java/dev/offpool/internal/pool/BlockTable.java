@@ -17,8 +17,11 @@ import java.lang.invoke.VarHandle;
  *   FREE  ---------------------------------&gt;  LIVE  ----------------------------&gt;  FREE
  *     \                                     LIVE_ALIGNED (any size up to the block)     ^
  *      \--- pooled Arena slab ---&gt; ARENA ---------- arena close (CAS) -----------------/
- *                                   LIVE --reallocate (CAS)--&gt; BUSY --done--&gt; LIVE (in place) or FREE (moved)
+ *                                   LIVE --reallocate (CAS)--&gt; BUSY --done--&gt; RESIZED (in place) or FREE (moved)
  * </pre>
+ * A block reallocated in place is {@link #RESIZED}: its exact size is kept in {@link #resizedBytes}, so the segment
+ * it had before (same address, old size) no longer names it, and a free through that stale segment is rejected
+ * instead of freeing the block the reallocate just returned.
  * Why a byte each and not a bit: the allocating thread owns a free block it popped, so it marks it live with a plain
  * store to its own byte, and only a free needs the one locked instruction that settles two racing frees. A shared
  * bitmap word would need an atomic on both sides (measured: about 2.4 ns each on the build machine).
@@ -34,6 +37,8 @@ final class BlockTable {
     static final byte ARENA = 3;
     /** Being reallocated: neither free nor reallocate may take it until that finishes. */
     static final byte BUSY = 4;
+    /** Held by a caller after a reallocate in place: only a segment of exactly its new size names it. */
+    static final byte RESIZED = 5;
 
     static final VarHandle STATE = MethodHandles.arrayElementVarHandle(byte[].class);
 
@@ -44,6 +49,9 @@ final class BlockTable {
     final long magic;
     /** One state per block, by index. */
     final byte[] states;
+    /** The exact size of each {@link #RESIZED} block; made on the first reallocate in place (class lock not needed:
+     *  only the claim's holder writes an entry, and only a holder of the block reads it). */
+    volatile int[] resizedBytes;
 
     BlockTable(int sizeClass, int blockSize, int capacity, long magic) {
         this.sizeClass = sizeClass;
@@ -71,6 +79,21 @@ final class BlockTable {
     /** {@return the current state of block {@code index}} */
     byte state(int index) {
         return (byte) STATE.getVolatile(states, index);
+    }
+
+    /** {@return the size array, made on first use} */
+    int[] resizedBytes() {
+        int[] sizes = resizedBytes;
+        if (sizes == null) {
+            synchronized (this) {
+                sizes = resizedBytes;
+                if (sizes == null) {
+                    sizes = new int[capacity];
+                    resizedBytes = sizes;
+                }
+            }
+        }
+        return sizes;
     }
 
     /** {@return true if a state means a caller (or a pooled arena, or a reallocate) holds the block} */

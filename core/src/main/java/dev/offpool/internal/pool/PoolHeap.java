@@ -881,9 +881,11 @@ public final class PoolHeap {
         int held = 0;
         for (int i = 0; i < t.capacity; i++) {
             byte s = t.state(i);
-            check(s >= BlockTable.FREE && s <= BlockTable.BUSY, pool + " block " + i + " has unknown state " + s);
+            check(s >= BlockTable.FREE && s <= BlockTable.RESIZED, pool + " block " + i + " has unknown state " + s);
             check(i < pool.carved || s == BlockTable.FREE, pool + " block " + i + " is held but was never carved");
             held += BlockTable.isHeld(s) ? 1 : 0;
+            check(s != BlockTable.RESIZED || (t.resizedBytes != null && t.resizedBytes[i] > 0
+                    && t.resizedBytes[i] <= t.blockSize), pool + " block " + i + " is resized to no valid size");
         }
         check(pool.used == pool.carved - listed, pool + ": used " + pool.used + " but carved " + pool.carved
                 + " minus " + listed + " on the free list");

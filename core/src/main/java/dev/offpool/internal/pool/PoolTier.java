@@ -98,8 +98,8 @@ public final class PoolTier {
         int index = checkBlockStart(pool, table, address, op);
         while (true) {
             byte state = table.state(index);
-            if (state == expected || state == BlockTable.LIVE_ALIGNED) {
-                checkSegmentSize(table, state, address, segmentBytes, op);
+            if (state == expected || state == BlockTable.LIVE_ALIGNED || state == BlockTable.RESIZED) {
+                checkSegmentSize(table, index, state, address, segmentBytes, op);
                 if (table.transition(index, state, BlockTable.FREE)) {
                     fastPath.give(table.sizeClass, address);
                     return;
@@ -127,17 +127,25 @@ public final class PoolTier {
         return index;
     }
 
-    private void checkSegmentSize(BlockTable table, byte state, long address, long segmentBytes, String op) {
+    private void checkSegmentSize(BlockTable table, int index, byte state, long address, long segmentBytes,
+                                  String op) {
         if (segmentBytes < 0) {
             return;
         }
-        boolean fits = state == BlockTable.LIVE_ALIGNED ? segmentBytes >= 1 && segmentBytes <= table.blockSize
-                : classes.classFor(segmentBytes) == table.sizeClass;
+        boolean fits = switch (state) {
+            case BlockTable.LIVE_ALIGNED -> segmentBytes >= 1 && segmentBytes <= table.blockSize;
+            case BlockTable.RESIZED -> segmentBytes == table.resizedBytes()[index];
+            default -> classes.classFor(segmentBytes) == table.sizeClass;
+        };
         if (!fits) {
+            String which = switch (state) {
+                case BlockTable.LIVE_ALIGNED -> "";
+                case BlockTable.RESIZED -> ", reallocated to " + table.resizedBytes()[index] + " bytes";
+                default -> " (requests of " + (table.sizeClass == 0 ? 1 : classes.blockSize(table.sizeClass - 1) + 1)
+                        + ".." + table.blockSize + " bytes)";
+            };
             throw Requests.wrongSize(op, address, segmentBytes, "the block there is a " + table.blockSize
-                    + "-byte block of class " + table.sizeClass + (state == BlockTable.LIVE_ALIGNED ? "" : " (requests of "
-                    + (table.sizeClass == 0 ? 1 : classes.blockSize(table.sizeClass - 1) + 1) + ".." + table.blockSize
-                    + " bytes)"));
+                    + "-byte block of class " + table.sizeClass + which);
         }
     }
 
@@ -166,8 +174,8 @@ public final class PoolTier {
         int index = checkBlockStart(pool, table, address, "reallocate");
         while (true) {
             byte state = table.state(index);
-            if (state == BlockTable.LIVE || state == BlockTable.LIVE_ALIGNED) {
-                checkSegmentSize(table, state, address, segmentBytes, "reallocate");
+            if (state == BlockTable.LIVE || state == BlockTable.LIVE_ALIGNED || state == BlockTable.RESIZED) {
+                checkSegmentSize(table, index, state, address, segmentBytes, "reallocate");
                 if (table.transition(index, state, BlockTable.BUSY)) {
                     return new BlockClaim(table, index, address, state);
                 }
@@ -177,11 +185,13 @@ public final class PoolTier {
         }
     }
 
-    /** Ends a claim with the block kept where it is, now named by segments of {@code newByteSize}. */
+    /**
+     * Ends a claim with the block kept where it is, now named only by segments of exactly {@code newByteSize}: the
+     * segment it had before no longer frees it.
+     */
     public void finishInPlace(BlockClaim claim, long newByteSize) {
-        boolean natural = classes.classFor(newByteSize) == claim.table.sizeClass;
-        byte state = natural && !claim.aligned() ? BlockTable.LIVE : BlockTable.LIVE_ALIGNED;
-        BlockTable.STATE.setVolatile(claim.table.states, claim.index, state);
+        claim.table.resizedBytes()[claim.index] = (int) newByteSize;
+        BlockTable.STATE.setVolatile(claim.table.states, claim.index, BlockTable.RESIZED);
     }
 
     /** Ends a claim with nothing changed (the reallocate failed). */
