@@ -65,9 +65,11 @@ final class LeasingInvocationMapper implements InvocationMapper {
         } else {
             options.put(Library.OPTION_INVOCATION_MAPPER, inner);
         }
+        // The path JNA opened the library by, or null for the process itself (what JNA maps "c" to on Linux), which
+        // is the one library JNA opens without a path: opened again with the same options, it is the same library.
         File file = library.getFile();
-        String name = file != null ? file.getAbsolutePath() : library.getName();
-        Library.Handler handler = new Library.Handler(name, method.getDeclaringClass(), options);
+        String path = file != null ? file.getPath() : null;
+        Library.Handler handler = new Library.Handler(path, method.getDeclaringClass(), options);
         if (!method.isVarArgs()) {
             return handler;
         }

@@ -157,9 +157,14 @@ public final class PooledMemory extends CheckedMemory {
      * @throws OutOfMemoryError         if JNA's fallback {@code malloc} fails too
      */
     public static Memory newMemory(long byteSize) {
+        return newMemory(OffPool.global(), byteSize);
+    }
+
+    /** {@link #newMemory(long)} from {@code pool}, so tests can make the pool fail. */
+    static Memory newMemory(OffPool pool, long byteSize) {
         if (byteSize > 0) {
             try {
-                return allocate(OffPool.global(), byteSize);
+                return allocate(pool, byteSize);
             } catch (RuntimeException poolFailed) {
                 // The pool's limit or a page-source failure: JNA's own allocation still serves the caller.
             }
