@@ -8,7 +8,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -31,7 +31,8 @@ import java.util.function.Consumer;
  *
  * <h2>Lifetime</h2>
  * {@link #close()} returns the block; a second {@code close()} does nothing, as with JNA's {@code Memory}. An
- * instance that becomes unreachable without {@code close()} returns its block through a {@link Cleaner}. Views keep
+ * instance that becomes unreachable without {@code close()} returns its block through a cleaner thread (a
+ * phantom reference, registered without a lock on the allocating thread). Views keep
  * the block alive as JNA's do: a {@link #share(long, long) share} view, a buffer from
  * {@link #getByteBuffer(long, long) getByteBuffer} and a segment from {@link #asSegment()} each keep this instance
  * reachable while they are.
@@ -85,13 +86,12 @@ public final class PooledMemory extends CheckedMemory {
         }
     }
 
-    /** Returns blocks of instances that became unreachable unclosed; one daemon thread for the whole module. */
-    private static final Cleaner CLEANER = Cleaner.create(task -> new Thread(task, "offpool-jna-cleaner"));
     /** All memory, for global-scope slices over blocks: creating a slice is not a restricted call. */
     private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     private final long address;
-    private final Cleaner.Cleanable cleanable;
+    /** Returns the block if this instance becomes unreachable unclosed; {@link #free()} returns it otherwise. */
+    private final BlockReclaimer.Registration registration;
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
     /** The block as a global-scope segment, made on first access; immutable, so a racy publication is safe. */
@@ -105,7 +105,7 @@ public final class PooledMemory extends CheckedMemory {
         this.address = address;
         this.peer = address;
         this.size = byteSize;
-        this.cleanable = CLEANER.register(this, new BlockReturn(pool, address));
+        this.registration = BlockReclaimer.register(this, pool, address);
     }
 
     /**
@@ -317,21 +317,14 @@ public final class PooledMemory extends CheckedMemory {
         viewsClosed = true;
     }
 
-    /** Runs once, by whoever leaves the state CLOSED with no lease; no access can begin or be in progress. */
+    /**
+     * Runs once, by whoever leaves the state CLOSED with no lease; no access can begin or be in progress. The fence
+     * keeps this instance reachable until its registration is cleared, so the reclaimer cannot return the block too.
+     */
     private void free() {
         peer = 0;
-        cleanable.clean();
-    }
-
-    /** The cleaning action: holds no reference to the memory, so that the memory can become unreachable. */
-    private record BlockReturn(OffPool pool, long address) implements Runnable {
-        @Override
-        public void run() {
-            // A closed allocator has released every arena already, this block with them.
-            if (!pool.isClosed()) {
-                pool.freeAddress(address);
-            }
-        }
+        registration.returnBlock();
+        Reference.reachabilityFence(this);
     }
 
     /**
