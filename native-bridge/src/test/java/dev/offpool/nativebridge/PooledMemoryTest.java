@@ -3,16 +3,26 @@ package dev.offpool.nativebridge;
 import com.sun.jna.Memory;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
+import com.sun.jna.Structure;
 import com.sun.jna.WString;
 import dev.offpool.OffPool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -354,6 +364,85 @@ class PooledMemoryTest {
         view = null;
         segment = null;
         awaitBlocksInUse(pool, 0);
+    }
+
+    /** A C struct {@code {int id; double weight; char name[12];}} laid over pooled memory by JNA. */
+    @Structure.FieldOrder({"id", "weight", "name"})
+    public static final class Item extends Structure {
+        public int id;
+        public double weight;
+        public byte[] name = new byte[12];
+
+        public Item(Pointer memory) {
+            super(memory);
+        }
+    }
+
+    @Test
+    void aJnaStructureReadsAndWritesThroughPooledMemoryAndFailsOnceItIsClosed() {
+        PooledMemory memory = PooledMemory.allocate(pool, 64);
+        Item item = new Item(memory);
+        item.id = 7;
+        item.weight = 1.25;
+        System.arraycopy("bolt".getBytes(StandardCharsets.US_ASCII), 0, item.name, 0, 4);
+        item.write();
+
+        assertEquals(7, memory.getInt(0));
+        assertEquals(1.25, memory.getDouble(8));
+        assertEquals("bolt", memory.getString(16));
+        memory.setInt(0, 8);
+        item.read();
+        assertEquals(8, item.id);
+
+        memory.close();
+        assertThrows(IllegalStateException.class, item::read);
+        assertThrows(IllegalStateException.class, item::write);
+    }
+
+    /**
+     * An FFM downcall holds the segment view's arena for its duration: close() from inside it (here, from qsort's
+     * comparator upcall) cannot close that arena, so it throws and leaves the memory open and usable.
+     */
+    @Test
+    void closeWhileAnFfmDowncallHoldsTheSegmentViewThrowsAndChangesNothing() throws Throwable {
+        PooledMemory memory = PooledMemory.allocate(pool, 4 * 4);
+        memory.write(0, new int[] {4, 3, 2, 1}, 0, 4);
+        Linker linker = Linker.nativeLinker();
+        MethodHandle qsort = linker.downcallHandle(linker.defaultLookup().find("qsort").orElseThrow(),
+                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                        ValueLayout.ADDRESS));
+        List<Throwable> closeFailures = new ArrayList<>();
+        MethodHandle compare = MethodHandles.lookup().findStatic(PooledMemoryTest.class, "compareInts",
+                MethodType.methodType(int.class, MemorySegment.class, MemorySegment.class));
+        Runnable tryClose = () -> {
+            try {
+                memory.close();
+            } catch (IllegalStateException e) {
+                closeFailures.add(e);
+            }
+        };
+        MethodHandle comparing = MethodHandles.foldArguments(compare,
+                MethodHandles.dropArguments(MethodHandles.lookup().findVirtual(Runnable.class, "run",
+                        MethodType.methodType(void.class)).bindTo(tryClose), 0, MemorySegment.class,
+                        MemorySegment.class));
+        try (Arena upcalls = Arena.ofConfined()) {
+            MemorySegment comparator = linker.upcallStub(comparing, FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                    ValueLayout.ADDRESS.withTargetLayout(ValueLayout.JAVA_INT),
+                    ValueLayout.ADDRESS.withTargetLayout(ValueLayout.JAVA_INT)), upcalls);
+            qsort.invokeExact(memory.asSegment(), 4L, 4L, comparator);
+        }
+
+        assertTrue(!closeFailures.isEmpty(), "close was tried during the downcall");
+        assertTrue(closeFailures.get(0).getMessage().contains("held by a native call in progress"),
+                closeFailures.get(0).getMessage());
+        assertTrue(memory.valid());
+        assertArrayEquals(new int[] {1, 2, 3, 4}, memory.getIntArray(0, 4));
+        memory.close();
+        assertEquals(0, pool.stats().blocksInUse());
+    }
+
+    private static int compareInts(MemorySegment a, MemorySegment b) {
+        return Integer.compare(a.get(ValueLayout.JAVA_INT, 0), b.get(ValueLayout.JAVA_INT, 0));
     }
 
     private static void allocateAndDrop(OffPool pool, long size) {
