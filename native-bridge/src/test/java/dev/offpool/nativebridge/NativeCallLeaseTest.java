@@ -7,6 +7,8 @@ import com.sun.jna.Pointer;
 import dev.offpool.OffPool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.Arena;
 import java.lang.reflect.InvocationHandler;
@@ -25,9 +27,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Native calls made through {@link PooledJna}'s library options hold pooled memory until they return. */
+/**
+ * Native calls made through {@link PooledJna}'s library options, and the memory's own accessors, hold pooled memory
+ * until they return.
+ */
 class NativeCallLeaseTest {
-    /** Race iterations; each closes a memory while another thread calls memset on it in a loop. */
+    /** Race iterations; each closes a memory while another thread writes to it in a loop. */
     private static final int RACE_ROUNDS = Integer.getInteger("offpool.jna.raceRounds", 1_000);
 
     private final OffPool pool = OffPool.builder().build();
@@ -89,29 +94,48 @@ class NativeCallLeaseTest {
         }
     }
 
+    /** How the racing thread writes 0x5A over the whole memory: a leased native call, or the memory's own setter. */
+    enum Writer {
+        NATIVE_MEMSET {
+            @Override
+            void fill(PooledMemory memory) {
+                LibC.LEASED.memset(memory, 0x5A, memory.size());
+            }
+        },
+        JAVA_SET_MEMORY {
+            @Override
+            void fill(PooledMemory memory) {
+                memory.setMemory(0, memory.size(), (byte) 0x5A);
+            }
+        };
+
+        abstract void fill(PooledMemory memory);
+    }
+
     /**
-     * Another thread calls memset on the memory in a loop while this one closes it and takes the next block of the
-     * same size; after the caller stops, that block must still hold only zeros, and the caller must have stopped
-     * with the closed memory's exception.
+     * Another thread fills the memory in a loop while this one closes it and takes the next blocks of the same size;
+     * after the writer stops, those blocks must still hold only zeros, and the writer must have stopped with the
+     * closed memory's exception.
      */
-    @Test
-    void closeRacingNativeCallsNeverLetsThemWriteIntoTheBlocksNextOwner() throws Exception {
-        ExecutorService caller = Executors.newSingleThreadExecutor();
+    @ParameterizedTest
+    @EnumSource(Writer.class)
+    void closeRacingWritesFromAnotherThreadNeverReachesTheBlocksNextOwner(Writer writer) throws Exception {
+        ExecutorService writing = Executors.newSingleThreadExecutor();
         try {
             for (int round = 0; round < RACE_ROUNDS; round++) {
                 PooledMemory memory = PooledMemory.allocate(pool, 256);
-                AtomicInteger calls = new AtomicInteger();
-                Future<Throwable> loop = caller.submit(() -> {
+                AtomicInteger fills = new AtomicInteger();
+                Future<Throwable> loop = writing.submit(() -> {
                     try {
                         for (;;) {
-                            LibC.LEASED.memset(memory, 0x5A, 256);
-                            calls.incrementAndGet();
+                            writer.fill(memory);
+                            fills.incrementAndGet();
                         }
                     } catch (Throwable stopped) {
                         return stopped;
                     }
                 });
-                while (calls.get() < (round & 7)) {
+                while (fills.get() < (round & 7)) {
                     Thread.onSpinWait();
                 }
                 memory.close();
@@ -124,14 +148,14 @@ class NativeCallLeaseTest {
                 assertTrue(stopped instanceof IllegalStateException, "round " + round + ": " + stopped);
                 for (PooledMemory owner : nextOwners) {
                     assertEquals(-1, owner.indexOf(0, (byte) 0x5A), "round " + round + ": " + owner
-                            + " was written by a call on the closed " + memory);
+                            + " was written through the closed " + memory);
                     owner.close();
                 }
             }
             assertEquals(0, pool.stats().blocksInUse());
             pool.verify();
         } finally {
-            caller.shutdownNow();
+            writing.shutdownNow();
         }
     }
 
