@@ -26,9 +26,10 @@ import java.util.concurrent.TimeUnit;
  * registration, and on {@code close()} the cleaner's run, the {@code free} and the map removal. The pooled one pays
  * a pool allocation with its zeroing and a registration with offpool's lock-free reclaimer (so an unclosed one still
  * goes back), and on {@code close()} one compare-and-set, the registration's removal and a pool free. Neither touches
- * the memory: what the work on it costs is the same for both and would only dilute the difference. {@code offpoolRawFloor} is the pool's allocate and free alone,
- * the floor under {@code offpoolMemory}: the target needs {@code offpoolMemory} at a fifth of {@code jnaMemory}, so
- * the floor must be well under that.
+ * the memory: what the work on it costs is the same for both and would only dilute the difference.
+ *
+ * <p>{@code offpoolRawFloor} is the pool's allocate and free alone, the floor under {@code offpoolMemory}: the
+ * target needs {@code offpoolMemory} at a fifth of {@code jnaMemory}, so the floor must be well under that.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

@@ -14,27 +14,28 @@ import java.util.concurrent.atomic.AtomicReference;
  * registering and deregistering on the allocating thread takes no lock and no atomic operation.
  *
  * <p>Why not {@link java.lang.ref.Cleaner}: its register and clean each take a monitor on one shared list, four
- * atomic operations per memory, which measured about 35 ns, more than the pool's own allocation and free together
- * (a {@code JnaMemoryBenchmark} smoke run: 47 ns per pooled allocate + close with it, 24 ns with no safety net, against
- * about 120 ns for JNA's {@code new Memory}).
+ * atomic operations per memory. In smoke runs on the project's shared 2-core machine its register + clean alone took
+ * about as long as the pool's own allocate + free (20 to 35 ns each), and a pooled {@code Memory} built on it was only
+ * about 2.5x faster than JNA's {@code new Memory}, where the same object with no safety net was about 5x: the
+ * cleaner, not the pool, was the gap to the target of {@code JnaMemoryBenchmark}.
  *
  * <h2>Layout</h2>
  * <pre>
- *   platform thread T ──ThreadLocal──▶ Slab(owner = T)          virtual threads ──thread id──▶ Slab(shared), one of 8
+ *   platform thread T --ThreadLocal--> Slab(owner = T)        virtual threads --thread id--> Slab(shared), one of 8
  *                                      refs[]  : Registration | null    (one slot per live memory: holds it strongly)
  *                                      free[]  : slot numbers the owner may reuse (owner only)
  *                                      remote  : Treiber stack of registrations released on other threads
  *   ALL_SLABS: every slab, so that a slab, and the registrations in it, outlive the thread that made it
  * </pre>
  *
- * <p>A {@link Registration} is a {@link PhantomReference} to its memory. Holding it in a slot keeps it reachable, so the
- * GC enqueues it once the memory is unreachable; the reclaimer thread then frees the block and releases the slot.
+ * <p>A {@link Registration} is a {@link PhantomReference} to its memory. Holding it in a slot keeps it reachable, so
+ * the GC enqueues it once the memory is unreachable; the reclaimer thread then frees the block and releases the slot.
  * A memory closed normally calls {@link Registration#returnBlock()}, which clears the reference (so it is never
  * enqueued), frees the block and releases the slot: on the owner thread with plain stores, elsewhere by pushing the
  * registration on the slab's remote stack, which the owner drains (emptying those slots) when it runs out of free
- * slots. Shared slabs (for
- * virtual threads, so a million of them do not make a million slabs) do the same under their monitor. A slab whose
- * owner thread has died and whose slots are all empty is dropped by the reclaimer thread's periodic sweep.
+ * slots. Shared slabs (for virtual threads, so a million of them do not make a million slabs) do the same under their
+ * monitor. A slab whose owner thread has died and whose slots are all empty is dropped by the reclaimer thread's
+ * periodic sweep.
  *
  * <p>Exactly once: {@code returnBlock} runs once, by the memory's own state machine, while the memory is still
  * reachable (its caller fences it), so the reference is cleared before the GC can find the memory unreachable; an

@@ -159,6 +159,12 @@ abstract class CheckedMemory extends Memory {
     // Single values.
     // -----------------------------------------------------------------------------------------------------------
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final byte getByte(long offset) {
         MemorySegment memory = access(offset, Byte.BYTES);
@@ -169,6 +175,12 @@ abstract class CheckedMemory extends Memory {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final short getShort(long offset) {
         MemorySegment memory = access(offset, Short.BYTES);
@@ -179,7 +191,12 @@ abstract class CheckedMemory extends Memory {
         }
     }
 
-    /** Reads a {@code wchar_t} ({@link Native#WCHAR_SIZE} bytes) and narrows it to a {@code char}, as JNA does. */
+    /**
+     * Reads a {@code wchar_t} ({@link Native#WCHAR_SIZE} bytes) and narrows it to a {@code char}, as JNA does.
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final char getChar(long offset) {
         MemorySegment memory = access(offset, WCHAR_BYTES);
@@ -190,6 +207,12 @@ abstract class CheckedMemory extends Memory {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final int getInt(long offset) {
         MemorySegment memory = access(offset, Integer.BYTES);
@@ -200,6 +223,12 @@ abstract class CheckedMemory extends Memory {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final long getLong(long offset) {
         MemorySegment memory = access(offset, Long.BYTES);
@@ -210,6 +239,12 @@ abstract class CheckedMemory extends Memory {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final float getFloat(long offset) {
         MemorySegment memory = access(offset, Float.BYTES);
@@ -220,6 +255,12 @@ abstract class CheckedMemory extends Memory {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final double getDouble(long offset) {
         MemorySegment memory = access(offset, Double.BYTES);
@@ -233,6 +274,9 @@ abstract class CheckedMemory extends Memory {
     /**
      * {@return the pointer stored at {@code offset}, or null for NULL} As with JNA's {@code Memory}, a pointer into
      * this memory comes back as a view of it, so holding it keeps this memory reachable.
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
      */
     @Override
     public final Pointer getPointer(long offset) {
@@ -244,6 +288,12 @@ abstract class CheckedMemory extends Memory {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void setByte(long offset, byte value) {
         MemorySegment memory = access(offset, Byte.BYTES);
@@ -254,6 +304,12 @@ abstract class CheckedMemory extends Memory {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void setShort(long offset, short value) {
         MemorySegment memory = access(offset, Short.BYTES);
@@ -264,7 +320,12 @@ abstract class CheckedMemory extends Memory {
         }
     }
 
-    /** Writes {@code value} as a {@code wchar_t} ({@link Native#WCHAR_SIZE} bytes), as JNA does. */
+    /**
+     * Writes {@code value} as a {@code wchar_t} ({@link Native#WCHAR_SIZE} bytes), as JNA does.
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void setChar(long offset, char value) {
         MemorySegment memory = access(offset, WCHAR_BYTES);
@@ -275,6 +336,12 @@ abstract class CheckedMemory extends Memory {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void setInt(long offset, int value) {
         MemorySegment memory = access(offset, Integer.BYTES);
@@ -285,6 +352,12 @@ abstract class CheckedMemory extends Memory {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void setLong(long offset, long value) {
         MemorySegment memory = access(offset, Long.BYTES);
@@ -295,6 +368,12 @@ abstract class CheckedMemory extends Memory {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void setFloat(long offset, float value) {
         MemorySegment memory = access(offset, Float.BYTES);
@@ -305,6 +384,12 @@ abstract class CheckedMemory extends Memory {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void setDouble(long offset, double value) {
         MemorySegment memory = access(offset, Double.BYTES);
@@ -315,7 +400,12 @@ abstract class CheckedMemory extends Memory {
         }
     }
 
-    /** Stores the address of {@code value} (0 for null) at {@code offset}. */
+    /**
+     * Stores the address of {@code value} (0 for null) at {@code offset}.
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void setPointer(long offset, Pointer value) {
         MemorySegment memory = access(offset, POINTER_BYTES);
@@ -330,37 +420,78 @@ abstract class CheckedMemory extends Memory {
     // Arrays and fills.
     // -----------------------------------------------------------------------------------------------------------
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void read(long offset, byte[] buf, int index, int length) {
         copyOut(offset, JAVA_BYTE, buf, index, length);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void read(long offset, short[] buf, int index, int length) {
         copyOut(offset, JAVA_SHORT_UNALIGNED, buf, index, length);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void read(long offset, int[] buf, int index, int length) {
         copyOut(offset, JAVA_INT_UNALIGNED, buf, index, length);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void read(long offset, long[] buf, int index, int length) {
         copyOut(offset, JAVA_LONG_UNALIGNED, buf, index, length);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void read(long offset, float[] buf, int index, int length) {
         copyOut(offset, JAVA_FLOAT_UNALIGNED, buf, index, length);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void read(long offset, double[] buf, int index, int length) {
         copyOut(offset, JAVA_DOUBLE_UNALIGNED, buf, index, length);
     }
 
-    /** Reads {@code length} {@code wchar_t}s, each narrowed to a {@code char} as JNA does. */
+    /**
+     * Reads {@code length} {@code wchar_t}s, each narrowed to a {@code char} as JNA does.
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void read(long offset, char[] buf, int index, int length) {
         Objects.checkFromIndexSize(index, length, buf.length);
@@ -377,6 +508,9 @@ abstract class CheckedMemory extends Memory {
     /**
      * Reads {@code length} pointers; as JNA does, an element that already holds a pointer to the same address is
      * left as it is, and a pointer into this memory comes back as a view of it.
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
      */
     @Override
     public final void read(long offset, Pointer[] buf, int index, int length) {
@@ -395,37 +529,78 @@ abstract class CheckedMemory extends Memory {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void write(long offset, byte[] buf, int index, int length) {
         copyIn(offset, JAVA_BYTE, buf, index, length);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void write(long offset, short[] buf, int index, int length) {
         copyIn(offset, JAVA_SHORT_UNALIGNED, buf, index, length);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void write(long offset, int[] buf, int index, int length) {
         copyIn(offset, JAVA_INT_UNALIGNED, buf, index, length);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void write(long offset, long[] buf, int index, int length) {
         copyIn(offset, JAVA_LONG_UNALIGNED, buf, index, length);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void write(long offset, float[] buf, int index, int length) {
         copyIn(offset, JAVA_FLOAT_UNALIGNED, buf, index, length);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void write(long offset, double[] buf, int index, int length) {
         copyIn(offset, JAVA_DOUBLE_UNALIGNED, buf, index, length);
     }
 
-    /** Writes {@code length} {@code char}s, each as a {@code wchar_t} as JNA does. */
+    /**
+     * Writes {@code length} {@code char}s, each as a {@code wchar_t} as JNA does.
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void write(long offset, char[] buf, int index, int length) {
         Objects.checkFromIndexSize(index, length, buf.length);
@@ -439,7 +614,12 @@ abstract class CheckedMemory extends Memory {
         }
     }
 
-    /** Writes the addresses of {@code length} pointers (0 for a null element). */
+    /**
+     * Writes the addresses of {@code length} pointers (0 for a null element).
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void write(long offset, Pointer[] buf, int index, int length) {
         Objects.checkFromIndexSize(index, length, buf.length);
@@ -450,7 +630,12 @@ abstract class CheckedMemory extends Memory {
         copyIn(offset, JAVA_LONG_UNALIGNED, values, 0, length);
     }
 
-    /** Fills {@code length} bytes from {@code offset} with {@code value}; {@link #clear()} comes here too. */
+    /**
+     * Fills {@code length} bytes from {@code offset} with {@code value}; {@link #clear()} comes here too.
+     *
+     * @throws IndexOutOfBoundsException if the bytes it touches are not all inside this memory
+     * @throws IllegalStateException     if this memory is closed
+     */
     @Override
     public final void setMemory(long offset, long length, byte value) {
         MemorySegment memory = access(offset, length);

@@ -81,7 +81,8 @@ class LibcCallsTest {
     @ParameterizedTest
     @MethodSource("libraries")
     void snprintfFormatsIntoPooledMemoryThroughVarargs(LibC libc) {
-        try (PooledMemory memory = PooledMemory.allocate(pool, 32); PooledMemory name = PooledMemory.allocate(pool, 8)) {
+        try (PooledMemory memory = PooledMemory.allocate(pool, 32);
+             PooledMemory name = PooledMemory.allocate(pool, 8)) {
             name.setString(0, "pool");
 
             int written = libc.snprintf(memory, memory.size(), "%s:%d:%.1f", name, 42, 2.5);
