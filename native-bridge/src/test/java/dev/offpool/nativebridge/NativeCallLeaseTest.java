@@ -3,6 +3,7 @@ package dev.offpool.nativebridge;
 import com.sun.jna.InvocationMapper;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import dev.offpool.OffPool;
 import org.junit.jupiter.api.AfterEach;
@@ -24,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -180,6 +182,25 @@ class NativeCallLeaseTest {
         memory.close();
         assertThrows(IllegalStateException.class, () -> libc.strlen(memory));
         assertEquals(1, seen.size(), "the mapper's handler was not called with a closed memory");
+    }
+
+    /** libm, unlike libc, is opened by its file: the leased calls must reach that same file. */
+    interface LibM extends Library {
+        /** {@code double frexp(double x, int *exp)} */
+        double frexp(double x, Pointer exponent);
+    }
+
+    @Test
+    void aLibraryOpenedFromItsFileIsCalledThroughThatFile() {
+        assertNotNull(NativeLibrary.getInstance("m").getFile(), "libm is opened from a file");
+        LibM libm = PooledJna.load("m", LibM.class);
+        try (PooledMemory exponent = PooledMemory.allocate(pool, 4)) {
+            assertEquals(0.75, libm.frexp(12.0, exponent));
+            assertEquals(4, exponent.getInt(0));
+
+            exponent.close();
+            assertThrows(IllegalStateException.class, () -> libm.frexp(1.0, exponent));
+        }
     }
 
     @Test
