@@ -90,13 +90,18 @@ final class BlockReclaimer {
     }
 
     private static void reclaimForever() {
+        long lastSweep = System.nanoTime();
         for (;;) {
             try {
                 Registration leaked = (Registration) QUEUE.remove(SWEEP_INTERVAL_MILLIS);
                 if (leaked != null) {
                     leaked.reclaim();
-                } else {
+                }
+                // On a clock, not only when the queue is idle: a steady trickle of leaks must not keep dead threads'
+                // slabs forever.
+                if (System.nanoTime() - lastSweep >= SWEEP_INTERVAL_MILLIS * 1_000_000) {
                     ALL_SLABS.removeIf(Slab::isAbandoned);
+                    lastSweep = System.nanoTime();
                 }
             } catch (InterruptedException e) {
                 // A daemon that must outlive interruptions: nothing else would return leaked blocks.
