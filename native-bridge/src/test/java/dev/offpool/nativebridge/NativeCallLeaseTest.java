@@ -137,7 +137,7 @@ class NativeCallLeaseTest {
                         return stopped;
                     }
                 });
-                while (fills.get() < (round & 7)) {
+                while (fills.get() < (round & 7) && !loop.isDone()) {
                     Thread.onSpinWait();
                 }
                 memory.close();
