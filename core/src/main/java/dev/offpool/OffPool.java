@@ -15,6 +15,9 @@ import dev.offpool.internal.pool.BlockClaim;
 import dev.offpool.internal.pool.PoolFastPath;
 import dev.offpool.internal.pool.PoolTier;
 import dev.offpool.internal.pool.SizeClasses;
+import dev.offpool.jfr.AllocationSampler;
+import dev.offpool.jfr.HeapEvents;
+import dev.offpool.jfr.JfrSupport;
 import dev.offpool.spi.PageSource;
 
 import java.lang.foreign.Arena;
@@ -24,6 +27,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A pymalloc-style allocator of off-heap memory: blocks from size-classed pools in large arenas, with per-thread
@@ -89,6 +93,10 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     public static final long DEFAULT_MAX_ALLOCATION_BYTES = 1L << 40;
     /** Default per-thread cache budget. */
     public static final long DEFAULT_THREAD_CACHE_BYTES = 1024 * 1024;
+    /** The name of {@link #global()}. */
+    public static final String GLOBAL_NAME = "global";
+    /** Numbers the default names of built allocators. */
+    private static final AtomicInteger UNNAMED = new AtomicInteger();
 
     private static final MemorySegment.Scope GLOBAL_SCOPE = MemorySegment.NULL.scope();
     /** Where zero-byte segments point: a real, never-freed address aligned to 4 KiB, so it is never NULL. */
@@ -106,11 +114,14 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     /** Requests up to this size with alignment up to 16 take the pooled fast path. */
     private final long fastPathMaxBytes;
     private final boolean closeable;
+    /** For JFR events, JMX beans and the occupancy map; see {@link Builder#name(String)}. */
+    private final String name;
     private volatile boolean closed;
 
-    private OffPool(HeapConfig config, boolean closeable) {
+    private OffPool(HeapConfig config, boolean closeable, String name) {
         this.config = config;
-        this.reservedBytes = new ReservedBytes(config.maxReservedBytes(), config.pageSource());
+        this.name = name;
+        this.reservedBytes = new ReservedBytes(config.maxReservedBytes(), config.pageSource(), name);
         this.regions = new RegionMap(config.arenaShift());
         this.pools = new PoolTier(config.smallMaxBytes(), config.mediumMaxBytes(), config.poolSizeBytes(),
                 config.arenaSizeBytes(), regions, reservedBytes, config.retainedUnusedPoolBytes(),
@@ -124,8 +135,15 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         this.closeable = closeable;
     }
 
+    // Tracked for JFR's periodic events only once constructed, so no other thread sees it half built.
+    private static OffPool create(HeapConfig config, boolean closeable, String name) {
+        OffPool pool = new OffPool(config, closeable, name);
+        JfrSupport.track(pool);
+        return pool;
+    }
+
     private static final class Global {
-        static final OffPool INSTANCE = new OffPool(builder().config(), false);
+        static final OffPool INSTANCE = create(builder().config(), false, GLOBAL_NAME);
     }
 
     /** {@return the process-wide allocator, with default settings; it cannot be closed} */
@@ -172,7 +190,9 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         checkOpen();
         if (byteSize > 0 && byteSize <= fastPathMaxBytes && isSmallAlignment(byteAlignment)) {
             try {
-                return fast.allocate(classes.classFor(byteSize), byteSize, PoolTier.LIVE);
+                long address = fast.allocate(classes.classFor(byteSize), byteSize, PoolTier.LIVE);
+                AllocationSampler.sample(name, byteSize, address); // inlined to nothing unless JFR records
+                return address;
             } catch (OutOfPoolMemoryException | IllegalStateException e) {
                 // fall through to the slow path: it gives back cached memory and retries, or names the closed state
             }
@@ -186,17 +206,30 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
 
     private long allocateAddressSlow(long byteSize, long byteAlignment) {
         Requests.check(byteSize, byteAlignment, config.maxAllocationBytes());
+        long address;
         try {
-            return allocateInTier(byteSize, byteAlignment);
+            address = allocateInTier(byteSize, byteAlignment);
         } catch (OutOfPoolMemoryException e) {
             if (!worthReclaiming(e, byteSize)) {
-                throw e;
+                throw failed(e, byteSize, byteAlignment);
             }
             reclaimCached();
-            return allocateInTier(byteSize, byteAlignment);
+            try {
+                address = allocateInTier(byteSize, byteAlignment);
+            } catch (OutOfPoolMemoryException again) {
+                throw failed(again, byteSize, byteAlignment);
+            }
         } catch (IllegalStateException e) {
             throw closedOr(e);
         }
+        AllocationSampler.sample(name, byteSize, address);
+        return address;
+    }
+
+    // An allocation fails: tell JFR on the caller's thread, so the event carries the caller's stack.
+    private OutOfPoolMemoryException failed(OutOfPoolMemoryException e, long byteSize, long byteAlignment) {
+        HeapEvents.allocationFailed(name, byteSize, byteAlignment, e, reservedBytes.current(), reservedBytes.limit());
+        return e;
     }
 
     // A validated request, any tier; no retry.
@@ -236,13 +269,22 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
             }
             freeBeyondPools(region, address, -1, "free");
         } catch (InvalidFreeException | IllegalStateException e) {
-            throw closedOr(e);
+            throw rejected(e, "free", address, -1);
         }
     }
 
     // A call that raced close() may find its region already gone: say why.
     private RuntimeException closedOr(RuntimeException e) {
         return closed ? Requests.closed() : e;
+    }
+
+    // As closedOr; an invalid free is also told to JFR on the caller's thread, so the event carries its stack.
+    private RuntimeException rejected(RuntimeException e, String op, long address, long segmentBytes) {
+        RuntimeException cause = closedOr(e);
+        if (cause instanceof InvalidFreeException invalid) {
+            HeapEvents.invalidFree(name, op, address, segmentBytes, invalid);
+        }
+        return cause;
     }
 
     private void freeBeyondPools(Region region, long address, long segmentBytes, String op) {
@@ -275,7 +317,9 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         checkOpen();
         if (byteSize > 0 && byteSize <= fastPathMaxBytes && isSmallAlignment(byteAlignment)) {
             try {
-                return fast.allocateSegment(classes.classFor(byteSize), byteSize, PoolTier.LIVE);
+                MemorySegment segment = fast.allocateSegment(classes.classFor(byteSize), byteSize, PoolTier.LIVE);
+                AllocationSampler.sample(name, byteSize, segment.address()); // inlined to nothing unless JFR records
+                return segment;
             } catch (OutOfPoolMemoryException | IllegalStateException e) {
                 // fall through to the slow path: it gives back cached memory and retries, or names the closed state
             }
@@ -327,17 +371,17 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
             }
             freeBeyondPools(region, address, byteSize, "free");
         } catch (InvalidFreeException | IllegalStateException e) {
-            throw closedOr(e);
+            throw rejected(e, "free", address, byteSize);
         }
     }
 
-    private static long checkSegment(MemorySegment segment, String op) {
+    private long checkSegment(MemorySegment segment, String op) {
         Objects.requireNonNull(segment, "segment");
         if (!segment.isNative()) {
-            throw Requests.heapSegment(op);
+            throw rejected(Requests.heapSegment(op), op, segment.address(), segment.byteSize());
         }
         if (segment.byteSize() == 0) {
-            throw Requests.emptySegment(op, segment.address());
+            throw rejected(Requests.emptySegment(op, segment.address()), op, segment.address(), 0);
         }
         return segment.address();
     }
@@ -398,7 +442,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
             }
             return reallocateHuge(mapping, oldBytes, newByteSize);
         } catch (InvalidFreeException | IllegalStateException e) {
-            throw closedOr(e);
+            throw rejected(e, "reallocate", address, oldBytes);
         }
     }
 
@@ -519,15 +563,16 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
                 block = take(byteSize, byteAlignment);
             } catch (OutOfPoolMemoryException e) {
                 if (!worthReclaiming(e, byteSize)) {
-                    throw outOfMemory(byteSize, e);
+                    throw outOfMemory(byteSize, failed(e, byteSize, byteAlignment));
                 }
                 reclaimCached();
                 try {
                     block = take(byteSize, byteAlignment);
                 } catch (OutOfPoolMemoryException again) {
-                    throw outOfMemory(byteSize, again);
+                    throw outOfMemory(byteSize, failed(again, byteSize, byteAlignment));
                 }
             }
+            AllocationSampler.sample(name, byteSize, block.address());
             block.region().addHold();
             if (closed) { // close() ran since the check above and may have released the region: back out
                 free(block);
@@ -601,7 +646,26 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
                 f.arenasAllocatedTotal(), f.arenasReclaimed(), f.arenasHighwater(), f.arenasCurrent(),
                 f.bytesInArenas(), f.bytesInAllocatedBlocks(), f.bytesInCachedBlocks(), f.bytesInAvailableBlocks(),
                 f.bytesInUnusedPools(), f.bytesLostToQuantization(), f.heapMetadataBytes() + regions.heapBytes(),
-                f.poolsDiscarded(), large.stats(), huge.stats());
+                f.poolsDiscarded(), f.bytesInDiscardedPools(), large.stats(), huge.stats());
+    }
+
+    /**
+     * Takes a complete picture of where the memory is: every pool arena with the state, class and fill of each of its
+     * pools; every large chunk with its live and free blocks; every huge mapping. Each tier is read under its own
+     * locks (see {@link OccupancyMap} for what that guarantees). Dead threads' caches are returned first. Render it
+     * with {@link OccupancyMap#writeHtml(Appendable)}.
+     *
+     * <p>It reads every carved block's state byte while holding every lock of the pool tiers, so refills and spills
+     * of the thread caches wait for it: meant for diagnosis, not for a tight loop.
+     *
+     * @return the snapshot
+     * @throws IllegalStateException if the allocator is closed
+     */
+    public OccupancyMap occupancy() {
+        checkOpen();
+        pools.sweep();
+        return new OccupancyMap(name, reservedBytes.source().name(), reservedBytes.current(), reservedBytes.limit(),
+                pools.occupancy(), large.occupancy(), huge.occupancy());
     }
 
     /**
@@ -681,9 +745,20 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         return reservedBytes.current();
     }
 
-    /** {@return true once {@link #close()} has run} The one call that works after close. */
+    /**
+     * {@return true once {@link #close()} has run} With {@link #name()}, one of the two calls that work after close.
+     */
     public boolean isClosed() {
         return closed;
+    }
+
+    /**
+     * {@return this allocator's name, as JFR events, JMX object names and the occupancy map show it:
+     * {@value #GLOBAL_NAME} for {@link #global()}, otherwise what {@link Builder#name(String)} set or
+     * {@code pool-N}} Works after close too.
+     */
+    public String name() {
+        return name;
     }
 
     /**
@@ -732,6 +807,8 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     public static final class Builder {
         /** The most caches shared by virtual threads. */
         public static final int MAX_VIRTUAL_THREAD_STRIPES = 1024;
+        /** The longest allocator name. */
+        public static final int MAX_NAME_LENGTH = 64;
         /** The largest thread-cache budget. */
         public static final long MAX_THREAD_CACHE_BYTES = 1L << 30;
         /** The largest medium class. */
@@ -758,8 +835,29 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         private long maxAllocationBytes = DEFAULT_MAX_ALLOCATION_BYTES;
         private long largeMaxBytes = LargeHeap.DEFAULT_MAX_BLOCK_BYTES;
         private long largeChunkBytes = LargeHeap.DEFAULT_CHUNK_BYTES;
+        private String name;
 
         private Builder() {
+        }
+
+        /**
+         * @param name the allocator's name in JFR events, JMX object names and the occupancy map: 1 to
+         *             {@value #MAX_NAME_LENGTH} letters, digits, {@code '.'}, {@code '_'} or {@code '-'}, not
+         *             {@value OffPool#GLOBAL_NAME} (default {@code pool-N}, N counting the allocators built without a
+         *             name). Names need not be unique, but two allocators of one name cannot both register JMX beans.
+         * @return this builder
+         * @throws NullPointerException     if {@code name} is null
+         * @throws IllegalArgumentException if it is empty, too long, holds another character, or is
+         *                                  {@value OffPool#GLOBAL_NAME}
+         */
+        public Builder name(String name) {
+            Objects.requireNonNull(name, "name");
+            require(!name.isEmpty() && name.length() <= MAX_NAME_LENGTH && name.chars().allMatch(ch -> ch < 128
+                    && (Character.isLetterOrDigit(ch) || ch == '.' || ch == '_' || ch == '-')), "name must be 1 to "
+                    + MAX_NAME_LENGTH + " ASCII letters, digits, '.', '_' or '-', was \"" + name + "\"");
+            require(!name.equals(GLOBAL_NAME), "the name \"" + GLOBAL_NAME + "\" is the global allocator's");
+            this.name = name;
+            return this;
         }
 
         /**
@@ -934,7 +1032,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
          *                                  threshold, large-tier bound over the chunk size)
          */
         public OffPool build() {
-            return new OffPool(config(), true);
+            return create(config(), true, name != null ? name : "pool-" + UNNAMED.incrementAndGet());
         }
 
         private HeapConfig config() {

@@ -35,6 +35,8 @@ import java.util.List;
  * @param heapMetadataBytes       estimated Java-heap bytes of pool, arena and block-state bookkeeping (not in the sum)
  * @param poolsDiscarded          unused pools whose pages were handed back to the OS, ever (not in the sum: a
  *                                discarded pool is still an unused pool of its arena)
+ * @param bytesInDiscardedPools   of {@code bytesInUnusedPools}, the bytes of pools whose pages are handed back to the
+ *                                OS now (not in the sum); see {@link #residentBytesAtMost()}
  * @param large                   the large tier: best fit inside large chunks
  * @param huge                    the huge tier: one mapping per block
  */
@@ -55,6 +57,7 @@ public record PoolStats(
         long bytesLostToQuantization,
         long heapMetadataBytes,
         long poolsDiscarded,
+        long bytesInDiscardedPools,
         LargeTierStats large,
         HugeTierStats huge) {
 
@@ -67,6 +70,16 @@ public record PoolStats(
     public long accountedBytes() {
         return bytesInAllocatedBlocks + bytesInCachedBlocks + bytesInAvailableBlocks + bytesInUnusedPools
                 + bytesLostToQuantization;
+    }
+
+    /**
+     * {@return an upper bound on the reserved bytes resident in memory: {@link #reservedBytes()} less
+     * {@link #bytesInDiscardedPools()}} Pages never touched since the page source mapped them are not resident either,
+     * so with an OS-backed page source the true figure is lower; with {@code Arena.ofShared()} chunks (which are
+     * zero-filled, so touched, when reserved and cannot discard) it is exact.
+     */
+    public long residentBytesAtMost() {
+        return reservedBytes - bytesInDiscardedPools;
     }
 
     /** {@return blocks held by callers, over all classes} */
@@ -106,6 +119,7 @@ public record PoolStats(
         out.append('\n');
         StatsLine.append(out, "# Java-heap bytes of metadata", heapMetadataBytes);
         StatsLine.append(out, "# unused pools discarded to the OS", poolsDiscarded);
+        StatsLine.append(out, "# bytes of unused pools discarded now", bytesInDiscardedPools);
         out.append('\n').append(large.toTable());
         out.append("\nhuge tier (one mapping per block)\n");
         StatsLine.append(out, "# huge blocks live", huge.blocks());

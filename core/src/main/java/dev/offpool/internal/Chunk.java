@@ -28,11 +28,14 @@ public final class Chunk {
     private final PageSource source;
     private final ReservedBytes reservedBytes;
     private final AtomicBoolean released = new AtomicBoolean();
+    /** The region kind the chunk was taken for ({@link Region#POOLED}, {@link Region#LARGE}, {@link Region#HUGE}). */
+    private final byte kind;
 
-    Chunk(MemorySegment original, PageSource source, ReservedBytes reservedBytes) {
+    Chunk(MemorySegment original, PageSource source, ReservedBytes reservedBytes, byte kind) {
         this.original = original;
         this.source = source;
         this.reservedBytes = reservedBytes;
+        this.kind = kind;
         if (source.closesScopeOnRelease()) {
             this.ownScope = null;
             this.memory = original;
@@ -77,7 +80,7 @@ public final class Chunk {
         if (ownScope != null) {
             closeWhenNotAcquired(ownScope);
         }
-        reservedBytes.returnChunk(source, original);
+        reservedBytes.returnChunk(source, original, kind);
     }
 
     /** {@return true once {@link #release()} has run} */

@@ -2,6 +2,7 @@ package dev.offpool.internal;
 
 import dev.offpool.OutOfPoolMemoryException;
 import dev.offpool.spi.PageSource;
+import dev.offpool.jfr.HeapEvents;
 import dev.offpool.spi.PageSourceException;
 
 import java.lang.foreign.MemorySegment;
@@ -15,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ReservedBytes {
     private final long limit;
     private final PageSource source;
+    private final String allocatorName;
     private final AtomicLong reserved = new AtomicLong();
 
     /**
@@ -22,18 +24,30 @@ public final class ReservedBytes {
      * @param source where chunks come from
      */
     public ReservedBytes(long limit, PageSource source) {
+        this(limit, source, "unnamed");
+    }
+
+    /**
+     * @param limit         the most bytes that may be reserved at once
+     * @param source        where chunks come from
+     * @param allocatorName the owning allocator's name, for JFR events
+     */
+    public ReservedBytes(long limit, PageSource source, String allocatorName) {
         this.limit = limit;
         this.source = source;
+        this.allocatorName = allocatorName;
     }
 
     /**
      * Counts {@code byteSize} against the limit, then takes a chunk aligned to {@code byteAlignment} from the page
      * source; on any failure the count is as it was.
      *
+     * @param kind the region kind the chunk is for ({@link Region#POOLED}, {@link Region#LARGE} or
+     *             {@link Region#HUGE}), for JFR events
      * @param what the chunk's purpose, for messages (such as {@code "1048576-byte arena"})
      * @throws OutOfPoolMemoryException if the limit would be passed or the page source refuses
      */
-    public Chunk takeChunk(long byteSize, long byteAlignment, String what) {
+    public Chunk takeChunk(long byteSize, long byteAlignment, byte kind, String what) {
         long now;
         do {
             now = reserved.get();
@@ -60,17 +74,25 @@ public final class ReservedBytes {
                     + " aligned to " + byteAlignment + ": wrong size or alignment";
             throw new OutOfPoolMemoryException(problem, new PageSourceException(problem));
         }
-        return new Chunk(segment, source, this);
+        Chunk chunk = new Chunk(segment, source, this, kind);
+        HeapEvents.chunkMapped(allocatorName, kind, segment.address(), byteSize, source.name(), reserved.get());
+        return chunk;
     }
 
     /** Hands {@code segment} back to the page source, then uncounts it. Called by {@link Chunk#release()} only. */
-    void returnChunk(PageSource pageSource, MemorySegment segment) {
+    void returnChunk(PageSource pageSource, MemorySegment segment, byte kind) {
         long byteSize = segment.byteSize();
         try {
             pageSource.release(segment);
         } finally {
-            reserved.addAndGet(-byteSize);
+            long now = reserved.addAndGet(-byteSize);
+            HeapEvents.chunkReleased(allocatorName, kind, segment.address(), byteSize, pageSource.name(), now);
         }
+    }
+
+    /** {@return the owning allocator's name} */
+    public String allocatorName() {
+        return allocatorName;
     }
 
     /** {@return bytes reserved now} */

@@ -2,6 +2,7 @@ package dev.offpool.internal.huge;
 
 import dev.offpool.HugeTierStats;
 import dev.offpool.InvalidFreeException;
+import dev.offpool.OccupancyMap;
 import dev.offpool.OutOfPoolMemoryException;
 import dev.offpool.internal.Chunk;
 import dev.offpool.internal.Region;
@@ -11,6 +12,8 @@ import dev.offpool.internal.ReservedBytes;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -85,7 +88,8 @@ public final class HugeHeap {
             String problem = "size " + byteSize + " cannot be rounded up to whole pages";
             throw new OutOfPoolMemoryException(problem, new IllegalArgumentException(problem));
         }
-        Chunk chunk = reservedBytes.takeChunk(bytes, Math.max(page, byteAlignment), bytes + "-byte huge block");
+        Chunk chunk = reservedBytes.takeChunk(bytes, Math.max(page, byteAlignment), Region.HUGE, bytes
+                + "-byte huge block");
         Mapping mapping = new Mapping(chunk, byteSize, arenaHeld);
         live.put(mapping.base, mapping);
         allocatedTotal.incrementAndGet();
@@ -209,6 +213,15 @@ public final class HugeHeap {
             requested += m.requestedBytes;
         }
         return new HugeTierStats(blocks, mapped, requested, allocatedTotal.get(), freedTotal.get());
+    }
+
+    /** {@return every live huge block, by address} Lock-free: a block freed meanwhile may or may not be listed. */
+    public List<OccupancyMap.HugeMapping> occupancy() {
+        List<OccupancyMap.HugeMapping> out = new ArrayList<>();
+        for (Mapping m : live.values()) {
+            out.add(new OccupancyMap.HugeMapping(m.base, m.end - m.base, m.requestedBytes));
+        }
+        return out;
     }
 
     /** Unmaps every huge block (one a pooled arena holds when the arena closes). */

@@ -3,6 +3,7 @@ package dev.offpool.internal.large;
 import dev.offpool.HeapCorruptionException;
 import dev.offpool.InvalidFreeException;
 import dev.offpool.LargeTierStats;
+import dev.offpool.OccupancyMap;
 import dev.offpool.OutOfPoolMemoryException;
 import dev.offpool.internal.Chunk;
 import dev.offpool.internal.Region;
@@ -347,7 +348,7 @@ public final class LargeHeap {
     }
 
     private LargeChunk openChunk(long bytes, long alignment) {
-        Chunk memory = reservedBytes.takeChunk(bytes, alignment, bytes + "-byte large chunk");
+        Chunk memory = reservedBytes.takeChunk(bytes, alignment, Region.LARGE, bytes + "-byte large chunk");
         LargeChunk chunk;
         try {
             chunk = new LargeChunk(memory);
@@ -696,6 +697,27 @@ public final class LargeHeap {
             return new LargeTierStats(chunkBytes, maxBlockBytes, chunksAllocatedTotal, chunksReleased, chunksHighwater,
                     chunks.size(), bytesInChunks, liveBlocks, liveBytes, freeBlocks.count() + unindexedFreeBlocks,
                     freeBytes, largest, metadata);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@return every chunk, by address, with its blocks live and free, taken under the heap's lock} */
+    public List<OccupancyMap.LargeChunk> occupancy() {
+        lock.lock();
+        try {
+            List<LargeChunk> all = new ArrayList<>(chunks);
+            all.sort((a, b) -> Long.compareUnsigned(a.base, b.base));
+            List<OccupancyMap.LargeChunk> out = new ArrayList<>(all.size());
+            for (LargeChunk chunk : all) {
+                List<OccupancyMap.Block> blocks = new ArrayList<>();
+                for (int g = 0; g >= 0; g = chunk.blockStarts.nextSetBit(g + 1)) {
+                    long start = chunk.addressOf(g);
+                    blocks.add(new OccupancyMap.Block(start, chunk.blockEnd(g) - start, chunk.liveStarts.get(g)));
+                }
+                out.add(new OccupancyMap.LargeChunk(chunk.base, chunk.bytes(), chunk == spare, blocks));
+            }
+            return out;
         } finally {
             lock.unlock();
         }

@@ -60,6 +60,8 @@ final class Pool {
     Pool residentNext;
     /** True while on that list. */
     boolean resident;
+    /** True from a successful discard of the pool's pages until the pool serves a class again (arena lock). */
+    boolean discarded;
 
     Pool(PoolArena arena, int index, long address) {
         this.arena = arena;

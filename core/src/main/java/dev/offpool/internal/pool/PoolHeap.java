@@ -1,11 +1,14 @@
 package dev.offpool.internal.pool;
 
 import dev.offpool.HeapCorruptionException;
+import dev.offpool.OccupancyMap;
 import dev.offpool.OutOfPoolMemoryException;
 import dev.offpool.internal.Chunk;
+import dev.offpool.internal.Region;
 import dev.offpool.internal.RegionMap;
 import dev.offpool.internal.Requests;
 import dev.offpool.internal.ReservedBytes;
+import dev.offpool.jfr.HeapEvents;
 
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -393,6 +396,7 @@ public final class PoolHeap {
             if (pool.resident) {
                 unlinkResident(pool);
             }
+            pool.discarded = false;
             moveToBucket(arena, arena.unusedPoolCount - 1);
             BlockTable old = pool.lastTable;
             pool.lastTable = null;
@@ -452,8 +456,8 @@ public final class PoolHeap {
     }
 
     private PoolArena openArena() {
-        Chunk chunk = reservedBytes.takeChunk(arenaSize, arenaSize, arenaSize + "-byte arena of " + poolSize
-                + "-byte pools");
+        Chunk chunk = reservedBytes.takeChunk(arenaSize, arenaSize, Region.POOLED, arenaSize + "-byte arena of "
+                + poolSize + "-byte pools");
         PoolArena arena;
         try {
             arena = new PoolArena(this, chunk, poolSize);
@@ -549,6 +553,11 @@ public final class PoolHeap {
                         batch.get(i).pristine = true;
                     }
                 }
+                for (int i = from; i < from + pools; i++) {
+                    batch.get(i).discarded = true;
+                }
+                HeapEvents.pagesDiscarded(reservedBytes.allocatorName(), first.address, (long) pools * poolSize,
+                        pools, poolSize);
             } else {
                 discarding = false;
             }
@@ -674,7 +683,7 @@ public final class PoolHeap {
     /** What {@link #stats} adds up for one heap; the pool tier sums these over its heaps. */
     record Census(int[] pools, long[] used, long[] available, long bytesInUnusedPools, long quantizationBytes,
                   long arenaBytes, long arenasCurrent, long arenasAllocatedTotal, long arenasReclaimed,
-                  long arenasHighwater, long poolsDiscarded, long heapMetadataBytes) {
+                  long arenasHighwater, long poolsDiscarded, long heapMetadataBytes, long bytesInDiscardedPools) {
     }
 
     /** {@return this heap's counts, per class, taken under all its locks: a consistent picture of the heap} */
@@ -686,6 +695,7 @@ public final class PoolHeap {
             long[] used = new long[n];
             long[] available = new long[n];
             long unusedPoolBytes = 0;
+            long discardedPoolBytes = 0;
             long quantization = 0;
             long metadata = 64L * arenas.size();
             for (PoolArena arena : arenas) {
@@ -695,6 +705,7 @@ public final class PoolHeap {
                     BlockTable t = pool.table;
                     if (t == null) {
                         unusedPoolBytes += poolSize;
+                        discardedPoolBytes += pool.discarded ? poolSize : 0;
                         continue;
                     }
                     metadata += 40 + t.capacity;
@@ -705,10 +716,67 @@ public final class PoolHeap {
                 }
             }
             return new Census(pools, used, available, unusedPoolBytes, quantization, arenaSize * arenas.size(),
-                    arenas.size(), arenasAllocatedTotal, arenasReclaimed, arenasHighwater, poolsDiscarded, metadata);
+                    arenas.size(), arenasAllocatedTotal, arenasReclaimed, arenasHighwater, poolsDiscarded, metadata,
+                    discardedPoolBytes);
         } finally {
             unlockAll();
         }
+    }
+
+    /**
+     * {@return every arena of this heap and the state of each of its pools, taken under all its locks} How many of a
+     * pool's blocks out are live rather than cached is read from its block states in passing (see
+     * {@link OccupancyMap}).
+     */
+    List<OccupancyMap.Arena> occupancy() {
+        lockAll();
+        try {
+            List<OccupancyMap.Arena> out = new ArrayList<>(arenas.size());
+            for (PoolArena arena : arenas) {
+                List<OccupancyMap.Pool> pools = new ArrayList<>(arena.pools.length);
+                for (Pool pool : arena.pools) {
+                    pools.add(occupancy(pool));
+                }
+                out.add(new OccupancyMap.Arena(arena.base, arena.end - arena.base, poolSize, pools));
+            }
+            return out;
+        } finally {
+            unlockAll();
+        }
+    }
+
+    // Class locks and arena lock held.
+    private OccupancyMap.Pool occupancy(Pool pool) {
+        BlockTable t = pool.table;
+        if (t == null) {
+            OccupancyMap.PoolState state = pool.discarded ? OccupancyMap.PoolState.DISCARDED
+                    : OccupancyMap.PoolState.UNUSED;
+            return new OccupancyMap.Pool(pool.index, pool.address, poolSize, state, -1, 0, 0, 0, 0, null);
+        }
+        int held = 0;
+        for (int i = 0; i < pool.carved; i++) {
+            held += BlockTable.isHeld(t.state(i)) ? 1 : 0;
+        }
+        // A block between a free's state change and its push is counted as cached; clamp so the two add up.
+        int live = Math.min(held, pool.used);
+        OccupancyMap.PoolState state;
+        String claimant = null;
+        if (pool.claimant != null) {
+            state = OccupancyMap.PoolState.CLAIMED;
+            claimant = claimantName(pool.claimant);
+        } else {
+            state = pool.hasFreeBlock() ? OccupancyMap.PoolState.PARTLY_USED : OccupancyMap.PoolState.FULL;
+        }
+        return new OccupancyMap.Pool(pool.index, pool.address, poolSize, state, t.sizeClass, t.blockSize, t.capacity,
+                live, pool.used - live, claimant);
+    }
+
+    private static String claimantName(ThreadCache cache) {
+        if (cache.owner == null) {
+            return "virtual-thread stripe";
+        }
+        Thread owner = cache.owner.get();
+        return owner == null || !owner.isAlive() ? "dead thread" : owner.getName();
     }
 
     /**
@@ -847,6 +915,8 @@ public final class PoolHeap {
 
     private void verifyPool(Pool pool, int cached) {
         BlockTable t = pool.table;
+        check(!pool.discarded || (t == null && !pool.resident), pool
+                + " is marked discarded but serves a class or is on the resident-unused list");
         if (t == null) {
             check(cached == 0 && !pool.inRing && pool.claimant == null, pool
                     + " is unused but holds cached blocks, sits in a ring or is claimed");

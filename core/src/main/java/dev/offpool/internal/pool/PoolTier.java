@@ -2,6 +2,7 @@ package dev.offpool.internal.pool;
 
 import dev.offpool.HeapCorruptionException;
 import dev.offpool.InvalidFreeException;
+import dev.offpool.OccupancyMap;
 import dev.offpool.SizeClassStats;
 import dev.offpool.internal.Region;
 import dev.offpool.internal.RegionMap;
@@ -266,7 +267,8 @@ public final class PoolTier {
     public record Figures(List<SizeClassStats> rows, long arenasAllocatedTotal, long arenasReclaimed,
                           long arenasHighwater, long arenasCurrent, long bytesInArenas, long bytesInAllocatedBlocks,
                           long bytesInCachedBlocks, long bytesInAvailableBlocks, long bytesInUnusedPools,
-                          long bytesLostToQuantization, long heapMetadataBytes, long poolsDiscarded) {
+                          long bytesLostToQuantization, long heapMetadataBytes, long poolsDiscarded,
+                          long bytesInDiscardedPools) {
     }
 
     /**
@@ -280,6 +282,7 @@ public final class PoolTier {
         List<SizeClassStats> rows = new ArrayList<>(n);
         long total = 0, reclaimed = 0, highwater = 0, current = 0, arenaBytes = 0, unused = 0, quantization = 0;
         long metadata = 0, discarded = 0, allocatedBytes = 0, cachedBytes = 0, availableBytes = 0;
+        long discardedBytes = 0;
         int[] pools = new int[n];
         long[] used = new long[n];
         long[] available = new long[n];
@@ -299,6 +302,7 @@ public final class PoolTier {
             quantization += census.quantizationBytes();
             metadata += census.heapMetadataBytes();
             discarded += census.poolsDiscarded();
+            discardedBytes += census.bytesInDiscardedPools();
         }
         for (int c = 0; c < n; c++) {
             int size = classes.blockSize(c);
@@ -310,7 +314,17 @@ public final class PoolTier {
             availableBytes += available[c] * size;
         }
         return new Figures(rows, total, reclaimed, highwater, current, arenaBytes, allocatedBytes, cachedBytes,
-                availableBytes, unused, quantization, metadata, discarded);
+                availableBytes, unused, quantization, metadata, discarded, discardedBytes);
+    }
+
+    /** {@return every arena of every heap, by address, each taken under its heap's locks} */
+    public List<OccupancyMap.Arena> occupancy() {
+        List<OccupancyMap.Arena> arenas = new ArrayList<>();
+        for (PoolHeap heap : heaps) {
+            arenas.addAll(heap.occupancy());
+        }
+        arenas.sort((a, b) -> Long.compareUnsigned(a.address(), b.address()));
+        return arenas;
     }
 
     /**

@@ -347,7 +347,8 @@ class LargeHeapTest {
         useHeap(2 * CHUNK, CHUNK, CHUNK);
         MemorySegment live = witness();
         // Another tier's 4 KiB chunk: a second large chunk would pass the limit by it.
-        dev.offpool.internal.Chunk other = reserved.takeChunk(4096, 4096, "4096-byte chunk of another tier");
+        dev.offpool.internal.Chunk other = reserved.takeChunk(4096, 4096, dev.offpool.internal.Region.HUGE,
+                "4096-byte chunk of another tier");
         rejectedAndUnchanged(OutOfPoolMemoryException.class, () -> heap.allocate(65_000, 1), "reserved-bytes limit",
                 live);
         other.release();
