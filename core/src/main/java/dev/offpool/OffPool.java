@@ -9,6 +9,8 @@ import dev.offpool.internal.RegionMap;
 import dev.offpool.internal.Requests;
 import dev.offpool.internal.ReservedBytes;
 import dev.offpool.internal.Zeroing;
+import dev.offpool.internal.checked.CheckedHeap;
+import dev.offpool.internal.checked.UncheckedBlocks;
 import dev.offpool.internal.huge.HugeHeap;
 import dev.offpool.internal.large.LargeHeap;
 import dev.offpool.internal.pool.BlockClaim;
@@ -77,6 +79,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * tier. Blocks freed by one thread go to its own cache and serve its next allocations; caches are bounded and flow
  * back to the shared pools in batches.
  *
+ * <h2>Checked mode</h2>
+ * {@link Builder#checked(boolean)} (or {@code -Doffpool.checked=true} for {@link #global()}) turns on what
+ * {@code PYTHONMALLOC=debug} does for CPython, and more: guard bytes around every block, checked on free and by
+ * {@link #verify()}, with a dump of what changed; fill patterns (0xCD fresh where zeroing is not promised, 0xDD freed);
+ * a quarantine that keeps freed blocks out of use for a while; and on the segment path, use-after-free caught at the
+ * access, each block's segment being bound to a scope its free closes. {@link #describe(long)} says where a block was
+ * allocated and freed. It costs several times the default mode (see docs/BENCHMARKS.md); it is for finding bugs.
+ *
  * <p>The allocator calls restricted FFM methods; run with {@code --enable-native-access=dev.offpool.core} (or
  * {@code ALL-UNNAMED}) to silence the JDK's warning.
  */
@@ -93,6 +103,8 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     public static final long DEFAULT_MAX_ALLOCATION_BYTES = 1L << 40;
     /** Default per-thread cache budget. */
     public static final long DEFAULT_THREAD_CACHE_BYTES = 1024 * 1024;
+    /** Default checked-mode quarantine: freed bytes kept out of use. */
+    public static final long DEFAULT_QUARANTINE_BYTES = 4L << 20;
     /** The name of {@link #global()}. */
     public static final String GLOBAL_NAME = "global";
     /** Numbers the default names of built allocators. */
@@ -111,6 +123,8 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     private final LargeHeap large;
     private final HugeHeap huge;
     private final ArenaBacking arenaBacking = new PooledArenaBacking();
+    /** Checked mode's layer, or null: every public entry point tests it first (one field, null by default). */
+    private final CheckedHeap checked;
     /** Requests up to this size with alignment up to 16 take the pooled fast path. */
     private final long fastPathMaxBytes;
     private final boolean closeable;
@@ -125,15 +139,25 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         this.regions = new RegionMap(config.arenaShift());
         this.pools = new PoolTier(config.smallMaxBytes(), config.mediumMaxBytes(), config.poolSizeBytes(),
                 config.arenaSizeBytes(), regions, reservedBytes, config.retainedUnusedPoolBytes(),
-                config.threadCacheBytes(), config.virtualThreadStripes(), config.cacheTrimIntervalNanos());
+                config.threadCacheBytes(), config.virtualThreadStripes(), config.cacheTrimIntervalNanos(),
+                config.scrubOnFree());
         this.fast = pools.fastPath();
         this.classes = pools.classes();
         this.large = new LargeHeap(regions, reservedBytes, config.largeChunkBytes(), config.largeMaxBytes(),
-                Math.min(config.mediumMaxBytes() + 1L, config.largeMaxBytes()));
+                Math.min(config.mediumMaxBytes() + 1L, config.largeMaxBytes()), config.scrubOnFree());
         this.huge = new HugeHeap(reservedBytes);
         this.fastPathMaxBytes = Math.min(classes.maxBytes(), config.maxAllocationBytes());
         this.closeable = closeable;
+        this.checked = config.checked() ? new CheckedHeap(new Unchecked(), config.quarantineBytes(),
+                config.recordStackTraces()) : null;
     }
+
+    /** System property that turns checked mode on for {@link #global()}. */
+    public static final String CHECKED_PROPERTY = "offpool.checked";
+    /** System property that makes {@link #global()}'s checked mode record allocation and free stacks. */
+    public static final String STACKS_PROPERTY = "offpool.checked.stacks";
+    /** System property that turns scrub-on-free on for {@link #global()}. */
+    public static final String SCRUB_PROPERTY = "offpool.scrubOnFree";
 
     // Tracked for JFR's periodic events only once constructed, so no other thread sees it half built.
     private static OffPool create(HeapConfig config, boolean closeable, String name) {
@@ -143,7 +167,27 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     }
 
     private static final class Global {
-        static final OffPool INSTANCE = create(builder().config(), false, GLOBAL_NAME);
+        static final OffPool INSTANCE = create(builder().checked(Boolean.getBoolean(CHECKED_PROPERTY))
+                .recordStackTraces(Boolean.getBoolean(STACKS_PROPERTY)).scrubOnFree(Boolean.getBoolean(
+                        SCRUB_PROPERTY)).config(), false, GLOBAL_NAME);
+    }
+
+    /** The operations beneath checked mode: validated requests, any tier, no guards. */
+    private final class Unchecked implements UncheckedBlocks {
+        @Override
+        public long allocate(long byteSize, long byteAlignment, boolean zero) {
+            return allocateAddressSlow(byteSize, byteAlignment, zero);
+        }
+
+        @Override
+        public void free(long address) {
+            freeUnchecked(address);
+        }
+
+        @Override
+        public MemorySegment memory(long address, long byteSize) {
+            return segmentOf(address, byteSize);
+        }
     }
 
     /** {@return the process-wide allocator, with default settings; it cannot be closed} */
@@ -188,7 +232,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
      */
     public long allocateAddress(long byteSize, long byteAlignment) {
         checkOpen();
-        if (byteSize > 0 && byteSize <= fastPathMaxBytes && isSmallAlignment(byteAlignment)) {
+        if (byteSize > 0 && byteSize <= fastPathMaxBytes && isSmallAlignment(byteAlignment) && checked == null) {
             try {
                 long address = fast.allocate(classes.classFor(byteSize), byteSize, PoolTier.LIVE);
                 AllocationSampler.sample(name, byteSize, address); // inlined to nothing unless JFR records
@@ -197,25 +241,59 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
                 // fall through to the slow path: it gives back cached memory and retries, or names the closed state
             }
         }
-        return allocateAddressSlow(byteSize, byteAlignment);
+        if (checked != null) {
+            Requests.check(byteSize, byteAlignment, config.maxAllocationBytes());
+            return checked.allocateAddress(byteSize, byteAlignment, true);
+        }
+        return allocateAddressSlow(byteSize, byteAlignment, true);
+    }
+
+    /**
+     * Allocates {@code byteSize} bytes aligned to 16 without clearing them: what {@code malloc} gives, for callers
+     * that write every byte before reading (JNA's {@code Memory}, I/O buffers filled by a read). Blocks carved from
+     * fresh memory still read as zero; a reused block holds what its last owner left (0xCD in checked mode).
+     *
+     * @param byteSize the size, {@code 1..maxAllocationBytes}
+     * @return the block's address; free it with {@link #freeAddress(long)}
+     * @throws IllegalArgumentException if the size is out of range
+     * @throws OutOfPoolMemoryException if the reserved-bytes limit (or the page source) refuses even after cached
+     *                                  memory was given back
+     * @throws IllegalStateException    if the allocator is closed
+     */
+    public long allocateAddressUninitialized(long byteSize) {
+        checkOpen();
+        if (byteSize > 0 && byteSize <= fastPathMaxBytes && checked == null) {
+            try {
+                long address = fast.allocate(classes.classFor(byteSize), 0, PoolTier.LIVE);
+                AllocationSampler.sample(name, byteSize, address);
+                return address;
+            } catch (OutOfPoolMemoryException | IllegalStateException e) {
+                // fall through to the slow path
+            }
+        }
+        if (checked != null) {
+            Requests.check(byteSize, 1, config.maxAllocationBytes());
+            return checked.allocateAddress(byteSize, 1, false);
+        }
+        return allocateAddressSlow(byteSize, 1, false);
     }
 
     private static boolean isSmallAlignment(long byteAlignment) {
         return ((byteAlignment - 1) & ~15L) == 0 && (byteAlignment & (byteAlignment - 1)) == 0;
     }
 
-    private long allocateAddressSlow(long byteSize, long byteAlignment) {
+    private long allocateAddressSlow(long byteSize, long byteAlignment, boolean zero) {
         Requests.check(byteSize, byteAlignment, config.maxAllocationBytes());
         long address;
         try {
-            address = allocateInTier(byteSize, byteAlignment);
+            address = allocateInTier(byteSize, byteAlignment, zero);
         } catch (OutOfPoolMemoryException e) {
             if (!worthReclaiming(e, byteSize)) {
                 throw failed(e, byteSize, byteAlignment);
             }
             reclaimCached();
             try {
-                address = allocateInTier(byteSize, byteAlignment);
+                address = allocateInTier(byteSize, byteAlignment, zero);
             } catch (OutOfPoolMemoryException again) {
                 throw failed(again, byteSize, byteAlignment);
             }
@@ -233,16 +311,16 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     }
 
     // A validated request, any tier; no retry.
-    private long allocateInTier(long byteSize, long byteAlignment) {
+    private long allocateInTier(long byteSize, long byteAlignment, boolean zero) {
         checkOpen();
         int sizeClass = byteSize <= classes.maxBytes() ? classes.classFor(byteSize, byteAlignment) : -1;
         if (sizeClass >= 0) {
-            return fast.allocate(sizeClass, byteSize, stateFor(sizeClass, byteSize));
+            return fast.allocate(sizeClass, zero ? byteSize : 0, stateFor(sizeClass, byteSize));
         }
         if (byteSize <= config.largeMaxBytes() && byteAlignment <= LargeHeap.MAX_ALIGNMENT_BYTES) {
-            return large.allocate(byteSize, byteAlignment);
+            return large.allocate(byteSize, byteAlignment, false, zero);
         }
-        return huge.allocate(byteSize, byteAlignment, false).base;
+        return huge.allocate(byteSize, byteAlignment, false).base; // a fresh mapping reads as zero
     }
 
     // A block of a class chosen for its alignment may be bigger than the size's own class: any size names it.
@@ -260,6 +338,18 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
      */
     public void freeAddress(long address) {
         checkOpen();
+        if (checked != null) {
+            try {
+                checked.free(address, null, "free");
+            } catch (InvalidFreeException e) {
+                throw rejected(e, "free", address, -1);
+            }
+            return;
+        }
+        freeUnchecked(address);
+    }
+
+    private void freeUnchecked(long address) {
         // ---- hot path: the region lookup; the pooled tiers' free is in PoolFastPath ----
         Region region = regions.find(address);
         try {
@@ -315,7 +405,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
         checkOpen();
-        if (byteSize > 0 && byteSize <= fastPathMaxBytes && isSmallAlignment(byteAlignment)) {
+        if (byteSize > 0 && byteSize <= fastPathMaxBytes && isSmallAlignment(byteAlignment) && checked == null) {
             try {
                 MemorySegment segment = fast.allocateSegment(classes.classFor(byteSize), byteSize, PoolTier.LIVE);
                 AllocationSampler.sample(name, byteSize, segment.address()); // inlined to nothing unless JFR records
@@ -332,7 +422,11 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
             Requests.checkAlignment(byteAlignment);
             return byteAlignment <= 4096 ? EMPTY : MemorySegment.ofAddress(byteAlignment);
         }
-        long address = allocateAddressSlow(byteSize, byteAlignment);
+        if (checked != null) {
+            Requests.check(byteSize, byteAlignment, config.maxAllocationBytes());
+            return checked.allocate(byteSize, byteAlignment);
+        }
+        long address = allocateAddressSlow(byteSize, byteAlignment, true);
         return segmentOf(address, byteSize);
     }
 
@@ -361,6 +455,14 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     public void free(MemorySegment segment) {
         checkOpen();
         long address = checkSegment(segment, "free");
+        if (checked != null) {
+            try {
+                checked.free(address, segment, "free");
+            } catch (InvalidFreeException e) {
+                throw rejected(e, "free", address, segment.byteSize());
+            }
+            return;
+        }
         long byteSize = segment.byteSize();
         Region region = regions.find(address);
         try {
@@ -427,6 +529,13 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
             throw Requests.badSize(newByteSize, config.maxAllocationBytes());
         }
         long oldBytes = segment.byteSize();
+        if (checked != null) {
+            try {
+                return checked.reallocate(segment, newByteSize);
+            } catch (InvalidFreeException e) {
+                throw rejected(e, "reallocate", address, oldBytes);
+            }
+        }
         Region region = regions.find(address);
         try {
             checkScope(segment, region, address, "reallocate");
@@ -589,7 +698,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
                 address = fast.allocate(sizeClass, byteSize, PoolTier.ARENA);
                 region = regions.find(address);
             } else if (byteSize <= config.largeMaxBytes() && byteAlignment <= LargeHeap.MAX_ALIGNMENT_BYTES) {
-                address = large.allocate(byteSize, byteAlignment, true);
+                address = large.allocate(byteSize, byteAlignment, true, true);
                 region = regions.find(address);
             } else {
                 HugeHeap.Mapping mapping = huge.allocate(byteSize, byteAlignment, true);
@@ -679,6 +788,9 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
      */
     public void verify() {
         checkOpen();
+        if (checked != null) {
+            checked.verify();
+        }
         pools.sweep();
         pools.verify();
         large.verify();
@@ -701,7 +813,31 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
      */
     public void trim() {
         checkOpen();
+        if (checked != null) {
+            checked.drainQuarantine();
+        }
         reclaimCached();
+    }
+
+    /**
+     * {@return what the allocator knows of {@code address}} In checked mode: a live or freed checked block, its size,
+     * and (with stack recording) where it was allocated and freed; the place to look when a segment access threw
+     * {@link IllegalStateException} after a free. Otherwise: whether it is a live block, and of what tier and size.
+     *
+     * @throws IllegalStateException if the allocator is closed
+     */
+    public String describe(long address) {
+        checkOpen();
+        if (checked != null) {
+            return checked.explain(address);
+        }
+        Region region = regions.find(address);
+        long usable = region == null ? huge.usableSize(address) : region.kind == Region.POOLED
+                ? pools.usableSize(region, address) : large.usableSize(address);
+        String tier = region == null ? "huge" : region.kind == Region.POOLED ? "pooled" : "large";
+        return usable >= 0 ? "live " + tier + " block of " + usable + " usable bytes at " + Requests.hex(address)
+                : region == null && huge.containing(address) == null ? Requests.foreign("describe", address)
+                .getMessage() : "no live block starts at " + Requests.hex(address) + " (in a " + tier + " region)";
     }
 
     // Only the limit can be eased by giving cached memory back, and not for a request bigger than the limit itself;
@@ -779,6 +915,9 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
             checkOpen();
             closed = true;
         }
+        if (checked != null) {
+            checked.close();
+        }
         pools.close();
         large.close();
         huge.close();
@@ -835,6 +974,10 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         private long maxAllocationBytes = DEFAULT_MAX_ALLOCATION_BYTES;
         private long largeMaxBytes = LargeHeap.DEFAULT_MAX_BLOCK_BYTES;
         private long largeChunkBytes = LargeHeap.DEFAULT_CHUNK_BYTES;
+        private boolean scrubOnFree;
+        private boolean checked;
+        private long quarantineBytes = DEFAULT_QUARANTINE_BYTES;
+        private boolean recordStackTraces;
         private String name;
 
         private Builder() {
@@ -857,6 +1000,49 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
                     + MAX_NAME_LENGTH + " ASCII letters, digits, '.', '_' or '-', was \"" + name + "\"");
             require(!name.equals(GLOBAL_NAME), "the name \"" + GLOBAL_NAME + "\" is the global allocator's");
             this.name = name;
+            return this;
+        }
+
+        /**
+         * @param scrub clear every block as it is freed, so no caller's data outlives its free (the next
+         *              allocation of that block then needs no clearing) (default off)
+         * @return this builder
+         */
+        public Builder scrubOnFree(boolean scrub) {
+            this.scrubOnFree = scrub;
+            return this;
+        }
+
+        /**
+         * @param on checked mode: guards, fill patterns, quarantine, use-after-free caught at the access (default
+         *           off; {@code -Doffpool.checked=true} for the global allocator). See the class comment.
+         * @return this builder
+         */
+        public Builder checked(boolean on) {
+            this.checked = on;
+            return this;
+        }
+
+        /**
+         * @param bytes in checked mode, how many bytes of freed blocks stay out of use before they are reused: 0 to
+         *              1 TiB (default 4 MiB)
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder quarantineBytes(long bytes) {
+            require(bytes >= 0 && bytes <= (1L << 40), "quarantine must be 0..1099511627776 bytes, was " + bytes);
+            this.quarantineBytes = bytes;
+            return this;
+        }
+
+        /**
+         * @param on in checked mode, capture where every block is allocated and freed, for the reports and
+         *           {@link OffPool#describe(long)} (costs a stack walk per call; default off,
+         *           {@code -Doffpool.checked.stacks=true} for the global allocator)
+         * @return this builder
+         */
+        public Builder recordStackTraces(boolean on) {
+            this.recordStackTraces = on;
             return this;
         }
 
@@ -1047,7 +1233,8 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
             PageSource source = pageSource != null ? pageSource : discoverPageSource();
             return new HeapConfig(poolSizeBytes, arenaSizeBytes, smallMaxBytes, mediumMaxBytes, maxReservedBytes,
                     threadCacheBytes, virtualThreadStripes, cacheTrimInterval.toNanos(), source,
-                    retainedUnusedPoolBytes, maxAllocationBytes, largeMaxBytes, largeChunkBytes);
+                    retainedUnusedPoolBytes, maxAllocationBytes, largeMaxBytes, largeChunkBytes, scrubOnFree, checked,
+                    quarantineBytes, recordStackTraces);
         }
 
         private static void require(boolean condition, String message) {

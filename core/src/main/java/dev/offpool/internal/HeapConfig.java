@@ -22,6 +22,10 @@ import dev.offpool.spi.PageSource;
  * @param maxAllocationBytes      the largest single request, in any tier
  * @param largeMaxBytes           the largest request of the best-fit large tier
  * @param largeChunkBytes         the size of the large tier's chunks
+ * @param scrubOnFree             clear every block as it is freed
+ * @param checked                 checked mode: guards, fill patterns, use-after-free at the access, quarantine
+ * @param quarantineBytes         in checked mode, how many bytes of freed blocks stay out of use
+ * @param recordStackTraces       in checked mode, capture where every block was allocated and freed
  */
 public record HeapConfig(
         int poolSizeBytes,
@@ -36,7 +40,11 @@ public record HeapConfig(
         long retainedUnusedPoolBytes,
         long maxAllocationBytes,
         long largeMaxBytes,
-        long largeChunkBytes) {
+        long largeChunkBytes,
+        boolean scrubOnFree,
+        boolean checked,
+        long quarantineBytes,
+        boolean recordStackTraces) {
 
     /** {@return log2 of the arena size: the region map's granule} */
     public int arenaShift() {

@@ -23,7 +23,7 @@ import java.util.function.Consumer;
  *     Pointer memset(Pointer s, int c, long n);
  * }
  *
- * try (PooledMemory buf = PooledMemory.allocate(64)) {  // zeroed, 64 bytes
+ * try (PooledMemory buf = PooledMemory.allocate(64)) {  // 64 bytes, not cleared (as JNA's Memory)
  *     LibC.INSTANCE.memset(buf, 'x', 63);
  *     String text = buf.getString(0);                   // 63 x's
  * }                                                     // the block goes back to the pool here
@@ -55,7 +55,9 @@ import java.util.function.Consumer;
  * {@link IllegalStateException} and changes nothing.
  *
  * <h2>Differences from JNA's {@code Memory}</h2>
- * The memory is zeroed. Reads and writes go through FFM, checked as above. {@code getString} and
+ * As with JNA's {@code Memory} (malloc), the bytes are not cleared: a block carved from fresh memory reads as zero, a
+ * reused one holds what its last owner left ({@code clear()} zeroes it). Reads and writes go through FFM, checked as
+ * above. {@code getString} and
  * {@code getWideString} throw {@link IndexOutOfBoundsException} when no terminator lies inside the memory, and
  * {@code indexOf} returns -1 at its end, where JNA's read on past it. {@code close()} on a view invalidates that view
  * only; the block stays with this instance.
@@ -109,7 +111,7 @@ public final class PooledMemory extends CheckedMemory {
     }
 
     /**
-     * Allocates {@code byteSize} zeroed bytes from {@link OffPool#global()}.
+     * Allocates {@code byteSize} bytes, not cleared (as JNA's {@code Memory}), from {@link OffPool#global()}.
      *
      * @param byteSize the size in bytes, positive
      * @return the memory, open, 16-byte aligned
@@ -121,7 +123,7 @@ public final class PooledMemory extends CheckedMemory {
     }
 
     /**
-     * Allocates {@code byteSize} zeroed bytes from {@code pool}. The block goes back to {@code pool} on close; if
+     * Allocates {@code byteSize} bytes, not cleared (as JNA's {@code Memory}), from {@code pool}. The block goes back to {@code pool} on close; if
      * {@code pool} is closed first, its memory is already gone and close only invalidates this instance.
      *
      * @param pool     the allocator
@@ -137,7 +139,7 @@ public final class PooledMemory extends CheckedMemory {
         if (byteSize <= 0) {
             throw new IllegalArgumentException("memory size must be positive, was " + byteSize);
         }
-        long address = pool.allocateAddress(byteSize);
+        long address = pool.allocateAddressUninitialized(byteSize);
         try {
             return new PooledMemory(pool, address, byteSize);
         } catch (RuntimeException | Error e) {

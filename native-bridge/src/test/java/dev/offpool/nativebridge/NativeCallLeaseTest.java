@@ -115,8 +115,8 @@ class NativeCallLeaseTest {
     }
 
     /**
-     * Another thread fills the memory in a loop while this one closes it and takes the next blocks of the same size;
-     * after the writer stops, those blocks must still hold only zeros, and the writer must have stopped with the
+     * Another thread fills the memory in a loop while this one closes it and takes (and clears) the next blocks of the
+     * same size; after the writer stops, those blocks must still hold only zeros, and the writer must have stopped with the
      * closed memory's exception.
      */
     @ParameterizedTest
@@ -143,7 +143,9 @@ class NativeCallLeaseTest {
                 memory.close();
                 List<PooledMemory> nextOwners = new ArrayList<>();
                 for (int i = 0; i < 4; i++) {
-                    nextOwners.add(PooledMemory.allocate(pool, 256));
+                    PooledMemory owner = PooledMemory.allocate(pool, 256);
+                    owner.clear(); // pooled memory is not cleared, as JNA's is not: start each owner from zeros
+                    nextOwners.add(owner);
                 }
 
                 Throwable stopped = loop.get(10, TimeUnit.SECONDS);

@@ -102,6 +102,8 @@ public final class LargeHeap {
 
     private final RegionMap regions;
     private final ReservedBytes reservedBytes;
+    /** Clear each block as it is freed, under the lock, before it can be reused. */
+    private final boolean scrubOnFree;
     private final long chunkBytes;
     private final long maxBlockBytes;
 
@@ -150,6 +152,16 @@ public final class LargeHeap {
      */
     public LargeHeap(RegionMap regions, ReservedBytes reservedBytes, long chunkBytes, long maxBlockBytes,
                      long minRequestBytes) {
+        this(regions, reservedBytes, chunkBytes, maxBlockBytes, minRequestBytes, false);
+    }
+
+    /**
+     * As {@link #LargeHeap(RegionMap, ReservedBytes, long, long, long)}, clearing every block as it is freed when
+     * {@code scrubOnFree}.
+     */
+    public LargeHeap(RegionMap regions, ReservedBytes reservedBytes, long chunkBytes, long maxBlockBytes,
+                     long minRequestBytes, boolean scrubOnFree) {
+        this.scrubOnFree = scrubOnFree;
         this.regions = Objects.requireNonNull(regions, "regions");
         this.reservedBytes = Objects.requireNonNull(reservedBytes, "reservedBytes");
         if (chunkBytes <= 0 || chunkBytes > MAX_CHUNK_BYTES || chunkBytes % CHUNK_ALIGNMENT_BYTES != 0) {
@@ -196,13 +208,14 @@ public final class LargeHeap {
      * @throws IllegalStateException    if the heap is closed
      */
     public long allocate(long byteSize, long byteAlignment) {
-        return allocate(byteSize, byteAlignment, false);
+        return allocate(byteSize, byteAlignment, false, true);
     }
 
     /**
-     * As {@link #allocate(long, long)}; an {@code arenaHeld} block can only be freed by {@link #freeArenaBlock}.
+     * As {@link #allocate(long, long)}; an {@code arenaHeld} block can only be freed by {@link #freeArenaBlock}, and
+     * the block is zeroed only if {@code zero}.
      */
-    public long allocate(long byteSize, long byteAlignment, boolean arenaHeldBlock) {
+    public long allocate(long byteSize, long byteAlignment, boolean arenaHeldBlock, boolean zero) {
         checkRequest(byteSize, byteAlignment);
         long need = Math.max(MIN_BLOCK_BYTES, (byteSize + GRANULE_BYTES - 1) & -GRANULE_BYTES);
         long alignment = Math.max(GRANULE_BYTES, byteAlignment);
@@ -221,8 +234,10 @@ public final class LargeHeap {
             lock.unlock();
         }
         // The block is the caller's alone from here; zeroing outside the lock keeps other threads moving.
-        LargeChunk chunk = find(address);
-        Zeroing.zero(chunk.memory, address - chunk.base, byteSize);
+        if (zero) {
+            LargeChunk chunk = find(address);
+            Zeroing.zero(chunk.memory, address - chunk.base, byteSize);
+        }
         return address;
     }
 
@@ -512,6 +527,9 @@ public final class LargeHeap {
         {
             int start = chunk.granuleOf(address);
             long size = chunk.blockEnd(start) - address;
+            if (scrubOnFree) {
+                Zeroing.zero(chunk.memory, address - chunk.base, size);
+            }
             chunk.liveStarts.clear(start);
             chunk.liveBlocks--;
             chunk.liveBytes -= size;

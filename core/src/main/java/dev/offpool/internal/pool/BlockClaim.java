@@ -6,12 +6,14 @@ package dev.offpool.internal.pool;
  * {@link PoolTier#unclaim} or {@link PoolTier#releaseClaimed} ends it.
  */
 public final class BlockClaim {
+    final Pool pool;
     final BlockTable table;
     final int index;
     final long address;
     final byte previous;
 
-    BlockClaim(BlockTable table, int index, long address, byte previous) {
+    BlockClaim(Pool pool, BlockTable table, int index, long address, byte previous) {
+        this.pool = pool;
         this.table = table;
         this.index = index;
         this.address = address;

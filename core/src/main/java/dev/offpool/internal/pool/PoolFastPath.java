@@ -32,16 +32,19 @@ public final class PoolFastPath {
     private final ThreadCaches caches;
     private final RegionMap regions;
     private final PoolTier tier;
+    /** Clear every block as it is freed (and hand it on as known-zero), so no data outlives its free. */
+    private final boolean scrubOnFree;
 
-    PoolFastPath(ThreadCaches caches, RegionMap regions, PoolTier tier) {
+    PoolFastPath(ThreadCaches caches, RegionMap regions, PoolTier tier, boolean scrubOnFree) {
         this.caches = caches;
         this.regions = regions;
         this.tier = tier;
+        this.scrubOnFree = scrubOnFree;
     }
 
     /**
-     * Allocates a block of class {@code sizeClass}, zeroes its first {@code byteSize} bytes and marks it
-     * {@code state}.
+     * Allocates a block of class {@code sizeClass}, zeroes its first {@code byteSize} bytes (none for an
+     * uninitialized request) and marks it {@code state}.
      *
      * @return the block's address
      * @throws dev.offpool.OutOfPoolMemoryException if a refill needs an arena and none can be had
@@ -101,11 +104,22 @@ public final class PoolFastPath {
             int index = table.indexOf(offset);
             if (table.isBlockStart(offset, index) && (segmentBytes < 0 || tier.classFor(segmentBytes)
                     == table.sizeClass) && table.transition(index, BlockTable.LIVE, BlockTable.FREE)) {
-                give(table.sizeClass, address);
+                give(table.sizeClass, scrubOnFree ? scrub(pool, address, table.blockSize) : address);
                 return;
             }
         }
         tier.rejectFree(pool, table, address, segmentBytes, BlockTable.LIVE, "free");
+    }
+
+    /** Clears a block just freed; {@return its address flagged known-zero} Only with scrub-on-free. */
+    static long scrub(Pool pool, long address, int blockSize) {
+        Zeroing.zero(pool.arena.memory, address - pool.arena.base, blockSize);
+        return address | PoolHeap.KNOWN_ZERO;
+    }
+
+    /** {@return true if freed blocks are scrubbed} */
+    boolean scrubsOnFree() {
+        return scrubOnFree;
     }
 
     /** Puts a block whose state has just become FREE on the calling thread's cache. */

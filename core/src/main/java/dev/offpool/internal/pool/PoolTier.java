@@ -45,10 +45,11 @@ public final class PoolTier {
      * @param threadCacheBytes        the budget of one thread cache
      * @param virtualThreadStripes    caches shared by virtual threads
      * @param cacheTrimIntervalNanos  how long a cache may go untrimmed
+     * @param scrubOnFree             clear every block as it is freed
      */
     public PoolTier(int smallMaxBytes, int mediumMaxBytes, int smallPoolBytes, long arenaBytes, RegionMap regions,
                     ReservedBytes reservedBytes, long retainedUnusedPoolBytes, long threadCacheBytes,
-                    int virtualThreadStripes, long cacheTrimIntervalNanos) {
+                    int virtualThreadStripes, long cacheTrimIntervalNanos, boolean scrubOnFree) {
         this.classes = new SizeClasses(smallMaxBytes, mediumMaxBytes, smallPoolBytes);
         Map<Integer, PoolHeap> byPoolSize = new LinkedHashMap<>();
         for (int poolSize : classes.poolSizes()) {
@@ -64,7 +65,7 @@ public final class PoolTier {
         }
         this.caches = new ThreadCaches(classes, heapOf, heaps, threadCacheBytes, virtualThreadStripes,
                 cacheTrimIntervalNanos);
-        this.fastPath = new PoolFastPath(caches, regions, this);
+        this.fastPath = new PoolFastPath(caches, regions, this, scrubOnFree);
     }
 
     /** {@return the fast path} */
@@ -102,7 +103,7 @@ public final class PoolTier {
             if (state == expected || state == BlockTable.LIVE_ALIGNED || state == BlockTable.RESIZED) {
                 checkSegmentSize(table, index, state, address, segmentBytes, op);
                 if (table.transition(index, state, BlockTable.FREE)) {
-                    fastPath.give(table.sizeClass, address);
+                    fastPath.give(table.sizeClass, scrubbed(pool, address, table));
                     return;
                 }
                 continue; // the state moved under us: look again
@@ -178,7 +179,7 @@ public final class PoolTier {
             if (state == BlockTable.LIVE || state == BlockTable.LIVE_ALIGNED || state == BlockTable.RESIZED) {
                 checkSegmentSize(table, index, state, address, segmentBytes, "reallocate");
                 if (table.transition(index, state, BlockTable.BUSY)) {
-                    return new BlockClaim(table, index, address, state);
+                    return new BlockClaim(pool, table, index, address, state);
                 }
                 continue;
             }
@@ -204,8 +205,13 @@ public final class PoolTier {
     public void releaseClaimed(BlockClaim claim) {
         BlockTable.STATE.setVolatile(claim.table.states, claim.index, BlockTable.FREE);
         if (!closed) {
-            fastPath.give(claim.table.sizeClass, claim.address);
+            fastPath.give(claim.table.sizeClass, fastPath.scrubsOnFree()
+                    ? PoolFastPath.scrub(claim.pool, claim.address, claim.table.blockSize) : claim.address);
         }
+    }
+
+    private long scrubbed(Pool pool, long address, BlockTable table) {
+        return fastPath.scrubsOnFree() ? PoolFastPath.scrub(pool, address, table.blockSize) : address;
     }
 
     /**
@@ -222,7 +228,7 @@ public final class PoolTier {
             throw stateProblem(table.state(index), table, address, "arena free");
         }
         if (!closed) {
-            fastPath.give(table.sizeClass, address);
+            fastPath.give(table.sizeClass, scrubbed(pool, address, table));
         }
     }
 
