@@ -13,6 +13,8 @@ final class EventNames {
     static final String ALLOCATION_SAMPLE = "offpool.AllocationSample";
     static final String SIZE_CLASS_OCCUPANCY = "offpool.SizeClassOccupancy";
     static final String ALLOCATOR_OCCUPANCY = "offpool.AllocatorOccupancy";
+    static final String AGENT_REDIRECTS = "offpool.AgentRedirects";
+    static final String AGENT_CALL_SITE = "offpool.AgentCallSite";
 
     private EventNames() {
     }

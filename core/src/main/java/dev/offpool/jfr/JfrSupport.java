@@ -3,6 +3,7 @@ package dev.offpool.jfr;
 import dev.offpool.OffPool;
 import dev.offpool.PoolStats;
 import dev.offpool.SizeClassStats;
+import dev.offpool.spi.RedirectSource;
 import jdk.jfr.Event;
 import jdk.jfr.FlightRecorder;
 import jdk.jfr.FlightRecorderListener;
@@ -11,7 +12,9 @@ import jdk.jfr.RecordingState;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,7 +38,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * </ul>
  *
  * <p>The periodic events read every allocator alive in the JVM, which this class tracks through weak references:
- * tracking never keeps an allocator from being collected.
+ * tracking never keeps an allocator from being collected; and the agent's counters, once the agent hands them over
+ * ({@link #trackRedirects}).
  */
 public final class JfrSupport {
     /** Set to {@code false} to turn offpool's JFR support off entirely. */
@@ -46,6 +50,15 @@ public final class JfrSupport {
     /** Allocators alive, for the periodic events; guarded by itself. */
     private static final Set<OffPool> ALLOCATORS = Collections.newSetFromMap(new WeakHashMap<>());
     private static volatile boolean registered;
+
+    /** Guards the agent's source and the counts last emitted from it (JFR's periodic thread and the agent's). */
+    private static final Object REDIRECTS_LOCK = new Object();
+    /** The agent's counters, or null. */
+    private static RedirectSource redirects;
+    /** Its totals at the last period, to report each period's difference; null before the first. */
+    private static RedirectSource.Totals lastTotals;
+    /** Each call site's allocations at the last period. */
+    private static final Map<String, Long> LAST_SITE_ALLOCATIONS = new HashMap<>();
 
     private JfrSupport() {
     }
@@ -84,13 +97,25 @@ public final class JfrSupport {
         synchronized (ALLOCATORS) {
             ALLOCATORS.add(pool);
         }
-        // Outside any lock of ours: the JDK calls recorderInitialized from here when JFR is already initialized.
+        listen();
+    }
+
+    // Outside any lock of ours: the JDK calls recorderInitialized from here when JFR is already initialized.
+    private static void listen() {
         if (LISTENING.compareAndSet(false, true)) {
-            FlightRecorder.addListener(new Listener());
+            Listener.install();
         }
     }
 
+    /**
+     * A class of its own, so that the verifier loads {@link FlightRecorderListener} only when this is first used,
+     * not when {@link JfrSupport} is: with JFR support off, no JFR class is loaded at all.
+     */
     private static final class Listener implements FlightRecorderListener {
+        static void install() {
+            FlightRecorder.addListener(new Listener());
+        }
+
         @Override
         public void recorderInitialized(FlightRecorder recorder) {
             register();
@@ -103,20 +128,105 @@ public final class JfrSupport {
         }
     }
 
-    private static final List<Class<? extends Event>> EVENT_CLASSES = List.of(ChunkMappedEvent.class,
-            ChunkReleasedEvent.class, PagesDiscardedEvent.class, AllocationFailureEvent.class, InvalidFreeEvent.class,
-            AllocationSampleEvent.class, SizeClassOccupancyEvent.class, AllocatorOccupancyEvent.class);
 
     private static synchronized void register() {
         if (registered) {
             return;
         }
-        for (Class<? extends Event> eventClass : EVENT_CLASSES) {
+        // The event classes are named here only, so none is even loaded until JFR has initialized.
+        List<Class<? extends Event>> eventClasses = List.of(ChunkMappedEvent.class, ChunkReleasedEvent.class,
+                PagesDiscardedEvent.class, AllocationFailureEvent.class, InvalidFreeEvent.class,
+                AllocationSampleEvent.class, SizeClassOccupancyEvent.class, AllocatorOccupancyEvent.class,
+                AgentRedirectsEvent.class, AgentCallSiteEvent.class);
+        for (Class<? extends Event> eventClass : eventClasses) {
             FlightRecorder.register(eventClass);
         }
         FlightRecorder.addPeriodicEvent(SizeClassOccupancyEvent.class, JfrSupport::emitSizeClasses);
         FlightRecorder.addPeriodicEvent(AllocatorOccupancyEvent.class, JfrSupport::emitAllocators);
+        FlightRecorder.addPeriodicEvent(AgentRedirectsEvent.class, JfrSupport::emitRedirects);
+        FlightRecorder.addPeriodicEvent(AgentCallSiteEvent.class, JfrSupport::emitCallSites);
         registered = true;
+    }
+
+    /**
+     * Feeds the agent's periodic events from {@code source} until {@link #untrackRedirects}; a second source
+     * replaces the first. Each event reports the counts since the previous one.
+     *
+     * @param source the agent's counters
+     */
+    public static void trackRedirects(RedirectSource source) {
+        synchronized (REDIRECTS_LOCK) {
+            redirects = source;
+            lastTotals = null;
+            LAST_SITE_ALLOCATIONS.clear();
+        }
+        if (SUPPORTED) {
+            listen();
+        }
+    }
+
+    /**
+     * Stops feeding the agent's events from {@code source}; does nothing if another source replaced it.
+     *
+     * @param source the source {@link #trackRedirects} was given
+     */
+    public static void untrackRedirects(RedirectSource source) {
+        synchronized (REDIRECTS_LOCK) {
+            if (redirects == source) {
+                redirects = null;
+            }
+        }
+    }
+
+
+    private static void emitRedirects() {
+        synchronized (REDIRECTS_LOCK) {
+            if (redirects == null) {
+                return;
+            }
+            RedirectSource.Totals now = redirects.totals();
+            RedirectSource.Totals before = lastTotals != null ? lastTotals
+                    : new RedirectSource.Totals(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+            lastTotals = now;
+            AgentRedirectsEvent e = new AgentRedirectsEvent();
+            e.redirected = now.redirected() - before.redirected();
+            e.fellBack = now.fellBack() - before.fellBack();
+            e.fellBackOverLimit = now.fellBackOverLimit() - before.fellBackOverLimit();
+            e.fellBackAllocatorFull = now.fellBackAllocatorFull() - before.fellBackAllocatorFull();
+            e.fellBackAllocatorClosed = now.fellBackAllocatorClosed() - before.fellBackAllocatorClosed();
+            e.fellBackInternalError = now.fellBackInternalError() - before.fellBackInternalError();
+            e.outsideSizeRange = now.outsideSizeRange() - before.outsideSizeRange();
+            e.freedByGc = now.freedByGc() - before.freedByGc();
+            e.freedExplicitly = now.freedExplicitly() - before.freedExplicitly();
+            e.releaseFailures = now.releaseFailures() - before.releaseFailures();
+            e.liveBuffers = now.liveBuffers();
+            e.liveBytes = now.liveBytes();
+            e.limitBytes = now.limitBytes();
+            e.commit();
+        }
+    }
+
+    private static void emitCallSites() {
+        synchronized (REDIRECTS_LOCK) {
+            if (redirects == null) {
+                return;
+            }
+            for (RedirectSource.Site site : redirects.sites()) {
+                String name = site.site();
+                long allocated = site.allocations() - LAST_SITE_ALLOCATIONS.getOrDefault(name, 0L);
+                LAST_SITE_ALLOCATIONS.put(name, site.allocations());
+                if (allocated == 0 && site.liveBytes() == 0) {
+                    continue;
+                }
+                AgentCallSiteEvent e = new AgentCallSiteEvent();
+                e.site = name;
+                e.allocations = allocated;
+                e.liveBuffers = site.liveBuffers();
+                e.liveBytes = site.liveBytes();
+                e.peakLiveBytes = site.peakLiveBytes();
+                e.commit();
+            }
+        }
     }
 
     /** {@return true if a recording is running now} Called only after JFR has initialized. */

@@ -1,6 +1,8 @@
 package dev.offpool.jmx;
 
 import dev.offpool.OffPool;
+import dev.offpool.jfr.JfrSupport;
+import dev.offpool.spi.RedirectSource;
 
 import javax.management.InstanceAlreadyExistsException;
 import javax.management.InstanceNotFoundException;
@@ -96,6 +98,60 @@ public final class OffPoolMBeans {
             throw e;
         }
         return new Registration(server, allocator, bufferPool);
+    }
+
+    /**
+     * Registers the offpool agent's bean, {@code dev.offpool:type=Agent}, over {@code source} with the platform MBean
+     * server, and feeds JFR's {@code offpool.AgentRedirects} and {@code offpool.AgentCallSite} periodic events from it
+     * until the registration is closed. The agent calls this once at start-up.
+     *
+     * @param source the agent's counters
+     * @return the registration: close it to unregister the bean and stop the events
+     * @throws NullPointerException  if {@code source} is null
+     * @throws IllegalStateException if an agent bean is already registered
+     */
+    public static AgentRegistration registerAgent(RedirectSource source) {
+        Objects.requireNonNull(source, "source");
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        ObjectName name = agentName();
+        registerBean(server, new AgentBean(source), name);
+        JfrSupport.trackRedirects(source);
+        return new AgentRegistration(server, name, source);
+    }
+
+    /** {@return the object name of the agent's bean: {@code dev.offpool:type=Agent}} */
+    public static ObjectName agentName() {
+        return objectName(DOMAIN + ":type=Agent");
+    }
+
+    /** The agent's bean and JFR feed; {@link #close()} ends both. */
+    public static final class AgentRegistration implements AutoCloseable {
+        private final MBeanServer server;
+        private final ObjectName objectName;
+        private final RedirectSource source;
+        private boolean closed;
+
+        private AgentRegistration(MBeanServer server, ObjectName objectName, RedirectSource source) {
+            this.server = server;
+            this.objectName = objectName;
+            this.source = source;
+        }
+
+        /** {@return the name the {@link AgentMXBean} is registered under} */
+        public ObjectName objectName() {
+            return objectName;
+        }
+
+        /** Unregisters the bean and stops the JFR events; later calls do nothing. */
+        @Override
+        public synchronized void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            JfrSupport.untrackRedirects(source);
+            unregister(server, objectName);
+        }
     }
 
     /** Both beans of one allocator in one server; {@link #close()} unregisters them. */

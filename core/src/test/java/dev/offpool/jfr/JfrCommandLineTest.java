@@ -71,13 +71,13 @@ class JfrCommandLineTest {
 
     @Test
     void shippedSettingsRecordAnApplicationFromTheCommandLine() throws Exception {
-        Path recording = recordApp("allocation-sampling=true");
+        Path recording = recordApp("offpool-allocation-sampling=true");
         List<RecordedEvent> events = RecordingFile.readAllEvents(recording);
         assertFalse(Recordings.named(events, EventNames.CHUNK_MAPPED, "app").isEmpty(),
                 "events registered although JFR started before offpool was loaded");
         assertEquals(1, Recordings.named(events, EventNames.INVALID_FREE, "app").size());
         List<RecordedEvent> samples = Recordings.named(events, EventNames.ALLOCATION_SAMPLE, "app");
-        assertFalse(samples.isEmpty(), "the allocation-sampling control turned the sample on");
+        assertFalse(samples.isEmpty(), "the offpool-allocation-sampling control turned the sample on");
         assertTrue(Recordings.calledFrom(samples.getFirst(), RecordedApp.class, "main"));
         assertTrue(events.stream().anyMatch(e -> e.getEventType().getName().equals("jdk.JVMInformation")),
                 "settings=default still records the JDK's own events beside offpool's");
@@ -101,7 +101,7 @@ class JfrCommandLineTest {
 
     @Test
     void propertyTurnsJfrSupportOffEntirely() throws Exception {
-        Path recording = recordApp("-Doffpool.jfr=false", "allocation-sampling=true");
+        Path recording = recordApp("-Doffpool.jfr=false", "offpool-allocation-sampling=true");
         try (RecordingFile file = new RecordingFile(recording)) {
             for (EventType type : file.readEventTypes()) {
                 assertFalse(type.getName().startsWith("offpool."), "registered anyway: " + type.getName());
@@ -109,6 +109,19 @@ class JfrCommandLineTest {
         }
         assertTrue(RecordingFile.readAllEvents(recording).stream()
                 .noneMatch(e -> e.getEventType().getName().startsWith("offpool.")));
+    }
+
+    @Test
+    void withoutARecordingNoEventClassIsLoadedAndWithJfrOffNoJfrClassAtAll() throws Exception {
+        String noRecording = runApp(List.of("-Xlog:class+load=info"));
+        assertTrue(noRecording.contains("rejected: double free"), "the app ran its double free:\n" + noRecording);
+        assertTrue(noRecording.contains("dev.offpool.jfr.JfrSupport "), "offpool's JFR support was loaded");
+        assertFalse(noRecording.matches("(?s).*dev\\.offpool\\.jfr\\.\\w+Event .*"),
+                "an event class was loaded though no recording exists");
+
+        String off = runApp(List.of("-Doffpool.jfr=false", "-Xlog:class+load=info"));
+        assertTrue(off.contains("rejected: double free"), off);
+        assertFalse(off.matches("(?s).*\\bjdk\\.jfr\\.\\w.*"), "a JFR class was loaded with -Doffpool.jfr=false");
     }
 
     @Test

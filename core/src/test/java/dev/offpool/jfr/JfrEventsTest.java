@@ -66,7 +66,10 @@ class JfrEventsTest {
             for (int i = 0; i < 2_000; i++) {
                 pool.freeAddress(pool.allocateAddress(40));
             }
-            Thread.sleep(400); // a few 100 ms occupancy periods, with the 16-byte block and the large block held
+            // Occupancy periods pass with the 16-byte block, the 64-byte segment and the large block held.
+            Recordings.await(recording, dir, "both occupancy events", so -> !named(so,
+                    EventNames.SIZE_CLASS_OCCUPANCY, "jfr-events").isEmpty() && !named(so,
+                    EventNames.ALLOCATOR_OCCUPANCY, "jfr-events").isEmpty());
             pool.freeAddress(large);
             pool.free(segment);
             pool.close();                                           // releases the arena and the large chunk

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Predicate;
 
 /** Recordings for the JFR tests: made from the shipped {@code offpool.jfc}, read back from a dump. */
 final class Recordings {
@@ -64,6 +65,31 @@ final class Recordings {
         List<RecordedEvent> events = new ArrayList<>(RecordingFile.readAllEvents(file));
         events.sort(Comparator.comparing(RecordedEvent::getStartTime));
         return events;
+    }
+
+    /**
+     * Waits until the events recorded so far satisfy {@code condition}, checking a dump of the running recording
+     * every 100 ms for up to 30 s: periodic events come when JFR's periodic thread gets round to them, which on a
+     * loaded machine can be well after their period.
+     *
+     * @throws AssertionError if they never do
+     */
+    static void await(Recording recording, Path dir, String what, Predicate<List<RecordedEvent>> condition)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            Path file = Files.createTempFile(dir, "offpool-so-far", ".jfr");
+            recording.dump(file);
+            List<RecordedEvent> events = RecordingFile.readAllEvents(file);
+            Files.delete(file);
+            if (condition.test(events)) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("waited 30 s for " + what + "; " + events.size() + " events recorded");
+            }
+            Thread.sleep(100);
+        }
     }
 
     /** {@return the events named {@code name} whose allocator field is {@code allocator}} */

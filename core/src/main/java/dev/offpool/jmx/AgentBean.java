@@ -1,0 +1,89 @@
+package dev.offpool.jmx;
+
+import dev.offpool.spi.RedirectSource;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/** The {@link AgentMXBean} over a {@link RedirectSource}. */
+final class AgentBean implements AgentMXBean {
+    private final RedirectSource source;
+
+    AgentBean(RedirectSource source) {
+        this.source = source;
+    }
+
+    @Override
+    public long getRedirected() {
+        return source.totals().redirected();
+    }
+
+    @Override
+    public long getFellBack() {
+        return source.totals().fellBack();
+    }
+
+    @Override
+    public long getFellBackOverLimit() {
+        return source.totals().fellBackOverLimit();
+    }
+
+    @Override
+    public long getFellBackAllocatorFull() {
+        return source.totals().fellBackAllocatorFull();
+    }
+
+    @Override
+    public long getFellBackAllocatorClosed() {
+        return source.totals().fellBackAllocatorClosed();
+    }
+
+    @Override
+    public long getFellBackInternalError() {
+        return source.totals().fellBackInternalError();
+    }
+
+    @Override
+    public long getOutsideSizeRange() {
+        return source.totals().outsideSizeRange();
+    }
+
+    @Override
+    public long getFreedByGc() {
+        return source.totals().freedByGc();
+    }
+
+    @Override
+    public long getFreedExplicitly() {
+        return source.totals().freedExplicitly();
+    }
+
+    @Override
+    public long getReleaseFailures() {
+        return source.totals().releaseFailures();
+    }
+
+    @Override
+    public long getLiveBuffers() {
+        return source.totals().liveBuffers();
+    }
+
+    @Override
+    public long getLiveBytes() {
+        return source.totals().liveBytes();
+    }
+
+    @Override
+    public long getLimitBytes() {
+        return source.totals().limitBytes();
+    }
+
+    @Override
+    public List<RedirectSource.Site> getTopCallSites() {
+        List<RedirectSource.Site> sites = new ArrayList<>(source.sites());
+        sites.sort(Comparator.comparingLong(RedirectSource.Site::liveBytes).reversed()
+                .thenComparing(Comparator.comparingLong(RedirectSource.Site::allocations).reversed()));
+        return List.copyOf(sites.subList(0, Math.min(TOP_CALL_SITES, sites.size())));
+    }
+}
