@@ -1,7 +1,6 @@
 package dev.offpool.jfr;
 
 import jdk.jfr.Category;
-import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.MemoryAddress;
@@ -28,8 +27,7 @@ final class InvalidFreeEvent extends jdk.jfr.Event {
     long address;
 
     @Label("Segment Size")
-    @Description("The size of the segment passed in; -1 on the raw-address path")
-    @DataAmount
+    @Description("The size in bytes of the segment passed in; -1 on the raw-address path, which has no segment")
     long segmentBytes;
 
     @Label("Problem")
