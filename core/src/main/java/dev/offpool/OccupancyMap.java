@@ -105,7 +105,11 @@ public record OccupancyMap(String allocator, String pageSource, long reservedByt
             pools = List.copyOf(pools);
         }
 
-        /** {@return how many of its pools are in {@code state}} */
+        /**
+         * {@return how many of its pools are in {@code state}}
+         *
+         * @param state the state to count
+         */
         public int count(PoolState state) {
             int n = 0;
             for (Pool pool : pools) {
@@ -230,7 +234,11 @@ public record OccupancyMap(String allocator, String pageSource, long reservedByt
     public record HugeMapping(long address, long mappedBytes, long requestedBytes) {
     }
 
-    /** {@return how many pools, over every arena, are in {@code state}} */
+    /**
+     * {@return how many pools, over every arena, are in {@code state}}
+     *
+     * @param state the state to count
+     */
     public int pools(PoolState state) {
         int n = 0;
         for (Arena arena : arenas) {
