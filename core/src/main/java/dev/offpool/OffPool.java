@@ -642,7 +642,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
                 address = mapping.base;
                 region = mapping;
             }
-            return new Block(address, region, region.memory.asSlice(address - region.base, byteSize));
+            return new Block(address, region);
         }
 
         @Override
