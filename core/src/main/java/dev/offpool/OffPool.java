@@ -350,14 +350,11 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     }
 
     private void freeUnchecked(long address) {
-        // ---- hot path: the region lookup; the pooled tiers' free is in PoolFastPath ----
-        Region region = regions.find(address);
         try {
-            if (region != null && region.kind == Region.POOLED) {
-                fast.free(region, address, -1);
-                return;
+            // ---- hot path: the pooled tiers' free is in PoolFastPath ----
+            if (!fast.free(address, -1, null)) {
+                freeBeyondPools(regions.find(address), address, -1, "free");
             }
-            freeBeyondPools(region, address, -1, "free");
         } catch (InvalidFreeException | IllegalStateException e) {
             throw rejected(e, "free", address, -1);
         }
@@ -464,13 +461,12 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
             return;
         }
         long byteSize = segment.byteSize();
-        Region region = regions.find(address);
         try {
-            checkScope(segment, region, address, "free");
-            if (region != null && region.kind == Region.POOLED) {
-                fast.free(region, address, byteSize);
+            if (fast.free(address, byteSize, segment.scope())) {
                 return;
             }
+            Region region = regions.find(address);
+            checkScope(segment, region, address, "free");
             freeBeyondPools(region, address, byteSize, "free");
         } catch (InvalidFreeException | IllegalStateException e) {
             throw rejected(e, "free", address, byteSize);
@@ -705,7 +701,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
                 address = mapping.base;
                 region = mapping;
             }
-            return new Block(address, region, region.memory.asSlice(address - region.base, byteSize));
+            return new Block(address, region);
         }
 
         @Override

@@ -1,21 +1,17 @@
 package dev.offpool.internal;
 
-import java.lang.foreign.MemorySegment;
-
 /**
  * What a {@link PooledArena} needs from its allocator: blocks that only the arena's close can free, and a way to
  * tell that the allocator has closed. Implemented inside {@code OffPool}.
  */
 public interface ArenaBacking {
     /**
-     * A block held by a pooled arena: where it is, the region it lies in (held, see {@link Region#addHold()}), and
-     * its memory as a global-scope segment the arena re-scopes.
+     * A block held by a pooled arena: where it is, and the region it lies in (held, see {@link Region#addHold()}).
      *
      * @param address the block's address
      * @param region  its region, whose hold count includes this block
-     * @param memory  the block's bytes, in the region's scope
      */
-    record Block(long address, Region region, MemorySegment memory) {
+    record Block(long address, Region region) {
     }
 
     /**

@@ -84,10 +84,10 @@ public final class PooledArena implements Arena {
         if (owner != null && owner != Thread.currentThread()) {
             throw new WrongThreadException("Attempted access outside owning thread");
         }
-        if (!scope.scope().isAlive() || allocator.isClosed()) {
+        if (allocator.isClosed()) {
             throw new IllegalStateException("Already closed");
         }
-        // ---- hot path: cut the request from the current slab ----
+        // ---- hot path: cut the request from the current slab (null once closed) ----
         long alignment = Math.max(MIN_ALIGNMENT_BYTES, byteAlignment);
         if (slab != null && alignment == MIN_ALIGNMENT_BYTES) {
             long start = (cursor + MIN_ALIGNMENT_BYTES - 1) & -MIN_ALIGNMENT_BYTES;
@@ -102,13 +102,16 @@ public final class PooledArena implements Arena {
 
     // A new slab, or a block of its own for a request too big (or too aligned) for one.
     private MemorySegment allocateSlow(long byteSize, long alignment) {
+        if (!scope.scope().isAlive()) {
+            throw new IllegalStateException("Already closed");
+        }
         long taken = Math.max(1, byteSize);
         if (taken > nextSlabBytes / 2 || alignment > MIN_ALIGNMENT_BYTES) {
             ArenaBacking.Block block = remember(allocator.allocate(taken, alignment));
-            return block.memory().reinterpret(scope, null).asSlice(0, byteSize);
+            return MemorySegment.ofAddress(block.address()).reinterpret(byteSize, scope, null);
         }
         ArenaBacking.Block block = remember(allocator.allocate(nextSlabBytes, MIN_ALIGNMENT_BYTES));
-        slab = block.memory().reinterpret(scope, null);
+        slab = MemorySegment.ofAddress(block.address()).reinterpret(nextSlabBytes, scope, null);
         cursor = taken;
         limit = nextSlabBytes;
         nextSlabBytes = Math.min(MAX_SLAB_BYTES, nextSlabBytes * 2);

@@ -43,11 +43,15 @@ public abstract class Region {
     public final Chunk chunk;
     /** The chunk's memory, bound to its scope: every access and every handed-out segment goes through it. */
     public final MemorySegment memory;
+    /** {@code memory.scope()}, kept: the scope every segment of this region carries. */
+    public final MemorySegment.Scope scope;
     /** First address. */
     public final long base;
     /** One past the last address. */
     public final long end;
 
+    /** Set just before the memory goes back: a reader holding this region from a cache must look it up again. */
+    private volatile boolean released;
     @SuppressWarnings("unused") // through HOLDS
     private volatile int holds;
     @SuppressWarnings("unused") // through DOOMED
@@ -57,6 +61,7 @@ public abstract class Region {
         this.kind = kind;
         this.chunk = chunk;
         this.memory = chunk.memory;
+        this.scope = memory.scope();
         this.base = chunk.address();
         this.end = base + chunk.byteSize();
     }
@@ -74,7 +79,7 @@ public abstract class Region {
     /** A pooled arena gives a block of this region back; the last one out of a doomed region releases it. */
     public final void dropHold() {
         if ((int) HOLDS.getAndAdd(this, -1) == 1 && (boolean) DOOMED.getVolatile(this)) {
-            chunk.release();
+            release();
         }
     }
 
@@ -85,8 +90,19 @@ public abstract class Region {
     public final void releaseOrDefer() {
         DOOMED.setVolatile(this, true);
         if ((int) HOLDS.getVolatile(this) == 0) {
-            chunk.release();
+            release();
         }
+    }
+
+    /** Gives the memory back to the page source (once); the region is marked released first. */
+    public final void release() {
+        released = true;
+        chunk.release();
+    }
+
+    /** {@return true once {@link #release()} has begun} One volatile load: the fast path's check of a cached region. */
+    public final boolean isReleased() {
+        return released;
     }
 
     /** {@return blocks of this region held by open pooled arenas} */

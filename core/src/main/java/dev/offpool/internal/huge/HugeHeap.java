@@ -164,7 +164,7 @@ public final class HugeHeap {
         long bytes = m.end - m.base;
         if (live.remove(m.base, m)) {
             freedTotal.incrementAndGet();
-            m.chunk.release();
+            m.release();
         }
         return bytes;
     }

@@ -611,7 +611,7 @@ public final class LargeHeap {
         regions.remove(chunk);
         bytesInChunks -= chunk.bytes();
         chunksReleased++;
-        chunk.chunk.release();
+        chunk.release();
     }
 
     // Every free block passes through these three: the tree holds exactly the free blocks of minIndexedBytes or more.
@@ -770,7 +770,7 @@ public final class LargeHeap {
                         "region map does not find " + chunk + " at both ends");
                 check(find(chunk.base - 1) != chunk && find(chunk.end) != chunk,
                         "region map over-extends " + chunk);
-                check(!chunk.chunk.isReleased(), chunk + " is held but its memory was released");
+                check(!chunk.isReleased(), chunk + " is held but its memory was released");
                 check(chunk.base % CHUNK_ALIGNMENT_BYTES == 0 && chunk.bytes() % CHUNK_ALIGNMENT_BYTES == 0,
                         chunk + " is not page-aligned and page-sized");
                 long[] walk = verifyChunk(chunk);

@@ -13,6 +13,8 @@ final class PoolArena extends Region {
     final Pool[] pools;
     /** log2 of the pool size: {@code pools[(address - base) >>> poolShift]} is the pool of an address. */
     final int poolShift;
+    /** The pool size. */
+    final long poolBytes;
 
     /** Unused pools; the arena sits in the heap's bucket of that number, or -1 before it is bucketed. */
     int unusedPoolCount;
@@ -26,6 +28,7 @@ final class PoolArena extends Region {
         super(POOLED, chunk);
         this.heap = heap;
         this.poolShift = Integer.numberOfTrailingZeros(poolSizeBytes);
+        this.poolBytes = poolSizeBytes;
         int count = (int) ((end - base) >>> poolShift);
         this.pools = new Pool[count];
         for (int i = count - 1; i >= 0; i--) {

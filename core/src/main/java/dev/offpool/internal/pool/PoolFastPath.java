@@ -29,6 +29,8 @@ import java.lang.foreign.MemorySegment;
  * requested bytes.
  */
 public final class PoolFastPath {
+    private static final MemorySegment.Scope GLOBAL_SCOPE = MemorySegment.NULL.scope();
+
     private final ThreadCaches caches;
     private final RegionMap regions;
     private final PoolTier tier;
@@ -51,64 +53,133 @@ public final class PoolFastPath {
      * @throws IllegalStateException                 if the heap was closed under the caller
      */
     public long allocate(int sizeClass, long byteSize, byte state) {
-        long entry = take(sizeClass);
+        if (Thread.currentThread().isVirtual()) {
+            return allocateShared(sizeClass, byteSize, state);
+        }
+        ThreadCache cache = caches.local();
+        long entry = cache.pop(sizeClass, caches.blockSize(sizeClass));
+        if (entry == 0) {
+            entry = caches.refillAndPop(cache, sizeClass);
+        }
         long block = entry & ~PoolHeap.KNOWN_ZERO;
-        PoolArena arena = (PoolArena) regions.find(block);
-        mark(arena, block, state);
+        Pool pool = poolOf(cache, sizeClass, block);
+        BlockTable table = pool.table;
+        table.states[table.indexOf(block - pool.address)] = state;
         if ((entry & PoolHeap.KNOWN_ZERO) == 0) {
-            Zeroing.zero(arena.memory, block - arena.base, byteSize);
+            Zeroing.zero(pool.arena.memory, block - pool.arena.base, byteSize);
         }
         return block;
     }
 
     /** As {@link #allocate}, returning the block as a segment of exactly {@code byteSize} bytes in the arena's scope. */
     public MemorySegment allocateSegment(int sizeClass, long byteSize, byte state) {
-        long entry = take(sizeClass);
-        long block = entry & ~PoolHeap.KNOWN_ZERO;
-        PoolArena arena = (PoolArena) regions.find(block);
-        mark(arena, block, state);
-        long offset = block - arena.base;
-        if ((entry & PoolHeap.KNOWN_ZERO) == 0) {
-            Zeroing.zero(arena.memory, offset, byteSize);
+        if (Thread.currentThread().isVirtual()) {
+            long block = allocateShared(sizeClass, byteSize, state);
+            PoolArena arena = (PoolArena) regions.find(block);
+            return arena.memory.asSlice(block - arena.base, byteSize);
         }
-        return arena.memory.asSlice(offset, byteSize);
-    }
-
-    private static void mark(PoolArena arena, long block, byte state) {
-        Pool pool = arena.poolAt(block);
+        ThreadCache cache = caches.local();
+        long entry = cache.pop(sizeClass, caches.blockSize(sizeClass));
+        if (entry == 0) {
+            entry = caches.refillAndPop(cache, sizeClass);
+        }
+        long block = entry & ~PoolHeap.KNOWN_ZERO;
+        Pool pool = poolOf(cache, sizeClass, block);
         BlockTable table = pool.table;
         table.states[table.indexOf(block - pool.address)] = state;
+        long offset = block - pool.arena.base;
+        if ((entry & PoolHeap.KNOWN_ZERO) == 0) {
+            Zeroing.zero(pool.arena.memory, offset, byteSize);
+        }
+        return pool.arena.memory.asSlice(offset, byteSize);
     }
 
-    private long take(int sizeClass) {
-        if (!Thread.currentThread().isVirtual()) {
-            ThreadCache cache = caches.local();
-            long entry = cache.pop(sizeClass, caches.blockSize(sizeClass));
-            return entry != 0 ? entry : caches.refillAndPop(cache, sizeClass);
+    // The pool of a block just popped: most come from the pool the thread's cache carves from (a claimed pool, whose
+    // arena cannot be released while claimed), which saves the region lookup; any other is looked up.
+    private Pool poolOf(ThreadCache cache, int sizeClass, long block) {
+        Pool claimed = cache.activePools[sizeClass];
+        if (claimed != null && Long.compareUnsigned(block - claimed.address, claimed.arena.poolBytes) < 0) {
+            return claimed;
         }
-        return caches.takeShared(sizeClass);
+        return ((PoolArena) regions.find(block)).poolAt(block);
+    }
+
+    /** A virtual thread's allocation: from its stripe, under the stripe's lock. */
+    private long allocateShared(int sizeClass, long byteSize, byte state) {
+        long entry = caches.takeShared(sizeClass);
+        long block = entry & ~PoolHeap.KNOWN_ZERO;
+        Pool pool = ((PoolArena) regions.find(block)).poolAt(block);
+        BlockTable table = pool.table;
+        table.states[table.indexOf(block - pool.address)] = state;
+        if ((entry & PoolHeap.KNOWN_ZERO) == 0) {
+            Zeroing.zero(pool.arena.memory, block - pool.arena.base, byteSize);
+        }
+        return block;
     }
 
     /**
-     * Frees the live block at {@code address} of {@code region} (a pool arena the caller looked up), whose segment,
-     * when the caller has one, is {@code segmentBytes} long ({@code -1} on the raw path).
+     * Frees {@code address} if it lies in a pool arena: the block must be a live block start, and the segment that
+     * named it, when the caller has one, {@code segmentBytes} long ({@code -1} on the raw path) and of the arena's
+     * scope or the global one ({@code segmentScope}, null on the raw path).
      *
-     * @throws dev.offpool.InvalidFreeException if it is not a live block start, or the segment's size is not one
-     *                                          this block's class can have; nothing changes then
+     * @return false if the address lies in no pool arena (another tier's, or nobody's), or the segment's scope is
+     *         neither: nothing was done, and the caller's full check says why
+     * @throws dev.offpool.InvalidFreeException if it lies in a pool arena but is not a live block start, or the
+     *                                          segment's size is not one this block can have; nothing changes then
      */
-    public void free(Region region, long address, long segmentBytes) {
-        Pool pool = ((PoolArena) region).poolAt(address);
+    public boolean free(long address, long segmentBytes, MemorySegment.Scope segmentScope) {
+        if (Thread.currentThread().isVirtual()) {
+            return freeShared(address, segmentBytes, segmentScope);
+        }
+        ThreadCache cache = caches.local();
+        PoolArena arena = cache.lastFreedArena;
+        if (arena == null || !arena.contains(address) || arena.isReleased()) {
+            if (!(regions.find(address) instanceof PoolArena found)) {
+                return false;
+            }
+            arena = found;
+            cache.lastFreedArena = found;
+        }
+        if (segmentScope != null && segmentScope != arena.scope && segmentScope != GLOBAL_SCOPE) {
+            return false;
+        }
+        Pool pool = arena.poolAt(address);
         BlockTable table = pool.table;
         if (table != null) {
             long offset = address - pool.address;
             int index = table.indexOf(offset);
             if (table.isBlockStart(offset, index) && (segmentBytes < 0 || tier.classFor(segmentBytes)
                     == table.sizeClass) && table.transition(index, BlockTable.LIVE, BlockTable.FREE)) {
-                give(table.sizeClass, scrubOnFree ? scrub(pool, address, table.blockSize) : address);
-                return;
+                long entry = scrubOnFree ? scrub(pool, address, table.blockSize) : address;
+                int blockSize = table.blockSize;
+                if (!cache.push(table.sizeClass, blockSize, entry)) {
+                    caches.spillAndPush(cache, table.sizeClass, entry);
+                }
+                return true;
             }
         }
         tier.rejectFree(pool, table, address, segmentBytes, BlockTable.LIVE, "free");
+        return true;
+    }
+
+    private boolean freeShared(long address, long segmentBytes, MemorySegment.Scope segmentScope) {
+        if (!(regions.find(address) instanceof PoolArena arena)
+                || (segmentScope != null && segmentScope != arena.scope && segmentScope != GLOBAL_SCOPE)) {
+            return false;
+        }
+        Pool pool = arena.poolAt(address);
+        BlockTable table = pool.table;
+        if (table != null) {
+            long offset = address - pool.address;
+            int index = table.indexOf(offset);
+            if (table.isBlockStart(offset, index) && (segmentBytes < 0 || tier.classFor(segmentBytes)
+                    == table.sizeClass) && table.transition(index, BlockTable.LIVE, BlockTable.FREE)) {
+                caches.giveShared(table.sizeClass, scrubOnFree ? scrub(pool, address, table.blockSize) : address);
+                return true;
+            }
+        }
+        tier.rejectFree(pool, table, address, segmentBytes, BlockTable.LIVE, "free");
+        return true;
     }
 
     /** Clears a block just freed; {@return its address flagged known-zero} Only with scrub-on-free. */

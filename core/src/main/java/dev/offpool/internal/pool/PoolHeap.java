@@ -483,7 +483,7 @@ public final class PoolHeap {
         regions.remove(arena);
         arenas.remove(arena);
         arenasReclaimed++;
-        arena.chunk.release();
+        arena.release();
     }
 
     private void appendResident(Pool pool) {
@@ -829,7 +829,7 @@ public final class PoolHeap {
                     + arenaSize + "-byte arena");
             check(regions.find(a.base) == a && regions.find(a.end - 1) == a, "region map does not find " + a);
             check(regions.find(a.base - 1) != a && regions.find(a.end) != a, "region map over-extends " + a);
-            check(!a.chunk.isReleased(), a + " is open but its chunk was released");
+            check(!a.isReleased(), a + " is open but its chunk was released");
             int listed = 0;
             for (Pool p = a.unusedPools; p != null; p = p.next) {
                 check(p.arena == a && p.table == null, p + " on the unused list of " + a);

@@ -28,12 +28,20 @@ final class ThreadCache {
     final long budgetBytes;
     /** The thread owning the cache, or null for a virtual-thread stripe. */
     final WeakReference<Thread> owner;
+    /** The owner's {@link Thread#threadId()} (unique for the JVM's life), or -1 for a stripe: what a slot lookup
+     *  compares, so a slot holds no reference to the thread. */
+    final long ownerId;
     /** Guards a stripe cache; null for a platform thread's. */
     final ReentrantLock lock;
     /** The pool this cache carves from, per class; read and written only under that class's lock in its heap. */
     final Pool[] activePools;
     /** When the owner last handed half of its cache back. */
     long lastTrimNanos;
+    /**
+     * The arena this cache's owner last freed into: checked (bounds, not released) before the region map is asked,
+     * so a run of frees into one arena skips the lookup. Written only on a miss.
+     */
+    PoolArena lastFreedArena;
 
     ThreadCache(int classCount, long budgetBytes, Thread owner) {
         this.blocks = new long[classCount][];
@@ -41,6 +49,7 @@ final class ThreadCache {
         this.budgetBytes = budgetBytes;
         this.activePools = new Pool[classCount];
         this.owner = owner == null ? null : new WeakReference<>(owner);
+        this.ownerId = owner == null ? -1 : owner.threadId();
         this.lock = owner == null ? new ReentrantLock() : null;
         this.lastTrimNanos = System.nanoTime();
     }

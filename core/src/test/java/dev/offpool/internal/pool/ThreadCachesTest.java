@@ -44,11 +44,7 @@ class ThreadCachesTest {
     }
 
     private void free(long address) {
-        fast.free(regionOf(address), address, -1);
-    }
-
-    private dev.offpool.internal.Region regionOf(long address) {
-        return regions.find(address);
+        fast.free(address, -1, null);
     }
 
     @Test
