@@ -1,0 +1,300 @@
+package dev.offpool.agent.redirect;
+
+import dev.offpool.OffPool;
+import dev.offpool.OutOfPoolMemoryException;
+import dev.offpool.agent.RedirectStats;
+import dev.offpool.spi.PageSourceException;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Serves redirected {@code ByteBuffer.allocateDirect} calls from {@link OffPool#global()} and frees their blocks
+ * exactly once: when the buffer dies (the GC path) or when the program frees it (the explicit path). Not API: the
+ * public view is {@link dev.offpool.agent.Redirects}.
+ *
+ * <h2>A redirected buffer</h2>
+ * {@code OffPool.global().allocate(capacity).asByteBuffer()}: a real direct buffer over a zeroed pool block,
+ * big-endian, position 0, limit = capacity = the request. A {@link BlockRecord} (a phantom reference to that root
+ * buffer) goes into the {@link BlockTable}; the root's identity is what an explicit free is checked against.
+ *
+ * <h2>Release, and why it is exactly once</h2>
+ * <pre>
+ *   allocate ──▶ table.add(record) ──┬── root and every view unreachable ─▶ GC enqueues record ─▶ table.remove(record)
+ *                                    └── free(root) / invokeCleaner(root) ─────────────────────▶ table.removeRoot(...)
+ *                                         whichever removes the record frees the block; the other finds nothing
+ * </pre>
+ * Records are drained from the queue by a daemon thread ({@code offpool-agent-release}) and, a few at a time, by
+ * allocating threads, so a thread that allocates right after a GC frees into its own thread cache. The explicit path
+ * clears the record, so the GC never enqueues it.
+ *
+ * <h2>Why not {@link java.lang.ref.Cleaner}</h2>
+ * {@code Cleaner.register} allocates a cleanable and links it into a list under a lock, and {@code clean()} unlinks
+ * it under the lock again; a phantom reference is one allocation, kept reachable by the table that the explicit path
+ * needs anyway. {@code ReleaseRegistrationBenchmark} (benchmarks module) measures both; see agent/README.md.
+ *
+ * <h2>Never break the host</h2>
+ * A request outside {@code minBytes..maxBytes}, over the {@code limit}, refused by the allocator, or failing in here
+ * for any reason goes to the JDK's own {@code allocateDirect}, and is counted. Nothing on the allocation path waits,
+ * sleeps or calls {@code System.gc()}.
+ */
+public final class Redirector {
+    /** Records drained by each allocation, at most: enough to keep up after a GC, bounded so no call stalls. */
+    private static final int RELEASES_PER_ALLOCATION = 2;
+
+    private static RedirectConfig startConfig; // written once by start(), before Active is initialized
+    private static volatile boolean started;
+
+    private static final class Active {
+        static final Redirector INSTANCE = new Redirector(startConfig);
+    }
+
+    private final OffPool pool = OffPool.global();
+    private final int minBytes;
+    private final int maxBytes;
+    private final long limitBytes;
+    private final boolean sites;
+    private final boolean injectFault;
+    private final BlockTable table = new BlockTable();
+    private final ReferenceQueue<ByteBuffer> queue = new ReferenceQueue<>();
+
+    private final AtomicLong liveBytes = new AtomicLong();
+    private final LongAdder redirected = new LongAdder();
+    private final LongAdder outsideSizeRange = new LongAdder();
+    private final LongAdder overLimit = new LongAdder();
+    private final LongAdder allocatorFull = new LongAdder();
+    private final LongAdder allocatorClosed = new LongAdder();
+    private final LongAdder internalError = new LongAdder();
+    private final LongAdder freedByGc = new LongAdder();
+    private final LongAdder freedExplicitly = new LongAdder();
+    private volatile Throwable firstInternalError;
+
+    private final RedirectConfig config;
+
+    private Redirector(RedirectConfig config) {
+        this.config = config;
+        this.minBytes = config.minBytes();
+        this.maxBytes = config.maxBytes();
+        this.limitBytes = config.limitBytes();
+        this.sites = config.sites();
+        this.injectFault = config.injectFault();
+        Thread.ofPlatform().daemon().name("offpool-agent-release").start(this::drainQueue);
+    }
+
+    /**
+     * Starts the runtime with its configuration. Called once by the agent, before any class is instrumented.
+     *
+     * @param config the configuration
+     * @return the running redirector
+     * @throws IllegalStateException if it was started already (the agent was attached twice)
+     */
+    public static synchronized Redirector start(RedirectConfig config) {
+        Objects.requireNonNull(config, "config");
+        if (started) {
+            throw new IllegalStateException("the offpool agent is running already; it cannot be started twice");
+        }
+        startConfig = config;
+        Redirector redirector = Active.INSTANCE;
+        started = true;
+        ReportWriter.start(redirector, config);
+        return redirector;
+    }
+
+    /** {@return true once {@link #start} has run} */
+    public static boolean isStarted() {
+        return started;
+    }
+
+    /** {@return the running redirector} Call only after {@link #start}; instrumented code cannot run before it. */
+    public static Redirector active() {
+        return Active.INSTANCE;
+    }
+
+    /** {@return the configuration it was started with} */
+    public RedirectConfig config() {
+        return config;
+    }
+
+    // -----------------------------------------------------------------------------------------------------------
+    // Allocation.
+    // -----------------------------------------------------------------------------------------------------------
+
+    /**
+     * Serves one redirected {@code allocateDirect(capacity)} call.
+     *
+     * @param capacity the request, as the caller passed it (the JDK's own path rejects negative ones)
+     * @param site     the call site's id
+     * @return a direct buffer of {@code capacity} bytes, from the pools or from the JDK
+     * @throws IllegalArgumentException if {@code capacity} is negative (thrown by the JDK's own path)
+     */
+    public ByteBuffer allocate(int capacity, int site) {
+        if (capacity < minBytes || capacity > maxBytes) {
+            outsideSizeRange.increment();
+            return ByteBuffer.allocateDirect(capacity);
+        }
+        // ---- hot path: drain a little, reserve against the limit, take a block, register it ----
+        // Measured cost over the pool's own allocate: see agent/README.md, "Costs".
+        releaseQueued(RELEASES_PER_ALLOCATION);
+        if (liveBytes.addAndGet(capacity) > limitBytes) {
+            liveBytes.addAndGet(-capacity);
+            overLimit.increment();
+            return ByteBuffer.allocateDirect(capacity);
+        }
+        ByteBuffer buffer = redirect(capacity, site);
+        if (buffer == null) {
+            liveBytes.addAndGet(-capacity);
+            return ByteBuffer.allocateDirect(capacity);
+        }
+        return buffer;
+    }
+
+    /** {@return a pool-backed buffer, or null (counted by reason) if the block could not be had or registered} */
+    private ByteBuffer redirect(int capacity, int site) {
+        long address = 0;
+        boolean registered = false;
+        try {
+            if (injectFault) {
+                throw new IllegalStateException("offpool agent: injected fault (offpool.agentFault=allocate)");
+            }
+            MemorySegment segment = pool.allocate(capacity);
+            address = segment.address();
+            ByteBuffer buffer = segment.asByteBuffer();
+            table.add(new BlockRecord(buffer, queue, address, capacity, site));
+            registered = true;
+            redirected.increment();
+            if (sites) {
+                CallSites.site(site).allocated(capacity);
+            }
+            return buffer;
+        } catch (Throwable failure) {
+            if (address != 0 && !registered) {
+                freeQuietly(address);
+            }
+            countFallback(failure);
+            return null;
+        }
+    }
+
+    private void countFallback(Throwable failure) {
+        if (failure instanceof OutOfPoolMemoryException || failure instanceof PageSourceException) {
+            allocatorFull.increment();
+        } else if (pool.isClosed()) {
+            allocatorClosed.increment();
+        } else {
+            if (firstInternalError == null) {
+                firstInternalError = failure;
+            }
+            internalError.increment();
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------------------------
+    // Release.
+    // -----------------------------------------------------------------------------------------------------------
+
+    /**
+     * Frees a redirected buffer's block now, if {@code buffer} is the root buffer of a live redirected block.
+     *
+     * @param buffer any buffer
+     * @return true if this call freed the block; false if {@code buffer} is not a redirected root buffer (a JDK
+     *         buffer, a view of a redirected one) or its block was freed already
+     * @throws NullPointerException if {@code buffer} is null
+     */
+    public boolean free(ByteBuffer buffer) {
+        if (!buffer.isDirect()) {
+            return false;
+        }
+        BlockRecord record = table.removeRoot(addressOf(buffer), buffer);
+        if (record == null) {
+            return false;
+        }
+        record.clear();
+        release(record, true);
+        return true;
+    }
+
+    /** {@return true if {@code buffer} is the root buffer of a live redirected block} */
+    public boolean isRedirected(ByteBuffer buffer) {
+        return buffer.isDirect() && table.containsRoot(addressOf(buffer), buffer);
+    }
+
+    /** The buffer's base address (its index 0), from public API only. */
+    private static long addressOf(ByteBuffer buffer) {
+        return MemorySegment.ofBuffer(buffer).address() - buffer.position();
+    }
+
+    private void drainQueue() {
+        while (true) {
+            try {
+                releaseIfRegistered((BlockRecord) queue.remove());
+            } catch (InterruptedException e) {
+                // A daemon thread with nothing else to do: interruption is not a request to stop releasing.
+                Thread.interrupted();
+            } catch (Throwable t) {
+                internalError.increment();
+            }
+        }
+    }
+
+    private void releaseQueued(int max) {
+        for (int i = 0; i < max; i++) {
+            Reference<? extends ByteBuffer> reference = queue.poll();
+            if (reference == null) {
+                return;
+            }
+            releaseIfRegistered((BlockRecord) reference);
+        }
+    }
+
+    private void releaseIfRegistered(BlockRecord record) {
+        if (table.remove(record)) {
+            release(record, false);
+        }
+    }
+
+    private void release(BlockRecord record, boolean explicit) {
+        freeQuietly(record.address);
+        liveBytes.addAndGet(-record.capacity);
+        (explicit ? freedExplicitly : freedByGc).increment();
+        if (sites) {
+            CallSites.site(record.site).freed(record.capacity);
+        }
+    }
+
+    private void freeQuietly(long address) {
+        try {
+            pool.freeAddress(address);
+        } catch (RuntimeException e) {
+            // Only a bug in the agent could get here (the record was the block's one owner); it must not reach
+            // the caller, whose buffer was valid.
+            if (firstInternalError == null) {
+                firstInternalError = e;
+            }
+            internalError.increment();
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------------------------
+    // Counters.
+    // -----------------------------------------------------------------------------------------------------------
+
+    /** {@return the counters now} */
+    public RedirectStats stats() {
+        long byGc = freedByGc.sum();
+        long explicit = freedExplicitly.sum();
+        long served = redirected.sum();
+        return new RedirectStats(served, outsideSizeRange.sum(), overLimit.sum(), allocatorFull.sum(),
+                allocatorClosed.sum(), internalError.sum(), byGc, explicit, Math.max(0, served - byGc - explicit),
+                liveBytes.get(), limitBytes);
+    }
+
+    /** {@return the first internal error seen, or null} For the report: a fallback should say why. */
+    Throwable firstInternalError() {
+        return firstInternalError;
+    }
+}
