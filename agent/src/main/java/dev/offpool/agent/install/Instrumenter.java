@@ -1,6 +1,7 @@
 package dev.offpool.agent.install;
 
 import dev.offpool.agent.redirect.BufferRedirect;
+import dev.offpool.agent.redirect.CallReceiver;
 import dev.offpool.agent.redirect.RedirectConfig;
 import dev.offpool.agent.redirect.Redirector;
 import net.bytebuddy.ByteBuddy;
@@ -10,6 +11,7 @@ import net.bytebuddy.asm.MemberSubstitution.Substitution.Chain.Step.ForDelegatio
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.DynamicType;
 import net.bytebuddy.dynamic.scaffold.TypeValidation;
+import net.bytebuddy.implementation.bytecode.assign.Assigner;
 import net.bytebuddy.utility.JavaModule;
 
 import java.lang.instrument.Instrumentation;
@@ -23,17 +25,22 @@ import static net.bytebuddy.matcher.ElementMatchers.any;
 import static net.bytebuddy.matcher.ElementMatchers.isDeclaredBy;
 import static net.bytebuddy.matcher.ElementMatchers.isStatic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.none;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 /**
  * Declares the instrumentation with Byte Buddy: in every selected class, {@link MemberSubstitution} rewrites
  * <pre>
  *   ByteBuffer.allocateDirect(int)                 to BufferRedirect.allocateDirect(int, siteId)
- *   sun.misc.Unsafe.invokeCleaner(ByteBuffer)      to BufferRedirect.invokeCleaner(Unsafe, ByteBuffer)
+ *   unsafe.invokeCleaner(ByteBuffer)               to BufferRedirect.invokeCleaner(ByteBuffer, unsafe)
  * </pre>
  * (the second only with {@code honourInvokeCleaner}). No bytecode is written by hand: the substitutions are
- * delegations to those two methods, whose parameters Byte Buddy binds to the original call's receiver and arguments,
- * and the site id through {@link SiteIdBinding}.
+ * delegations to those two methods, whose parameters Byte Buddy binds to the original call's arguments, its receiver
+ * ({@link CallReceiver}) and the site id ({@link SiteIdBinding}).
+ *
+ * <p>Byte Buddy's default is to leave synthetic methods alone; lambda bodies are synthetic methods of the class that
+ * declares the lambda, and a call to {@code allocateDirect} inside one is an ordinary call site, so nothing is
+ * ignored here ({@code ignore(none())}).
  *
  * <p>Only method bodies change ({@code disableClassFormatChanges}), which is what retransformation allows, so the
  * same declaration serves {@code premain} and an attach: on attach, {@code RETRANSFORMATION} rewrites the selected
@@ -65,8 +72,11 @@ final class Instrumenter {
             substitution = substitution
                     .method(named("invokeCleaner").and(takesArguments(ByteBuffer.class))
                             .and(isDeclaredBy(named("sun.misc.Unsafe"))))
-                    .replaceWithChain(ForDelegation.to(entryPoint("invokeCleaner", sun.misc.Unsafe.class,
-                            ByteBuffer.class)));
+                    .replaceWithChain(ForDelegation.withCustomMapping()
+                            .bind(CallReceiver.class, new ForDelegation.OffsetMapping.ForThisReference(
+                                    TypeDescription.ForLoadedType.of(sun.misc.Unsafe.class).asGenericType(),
+                                    Assigner.Typing.STATIC, MemberSubstitution.Source.SUBSTITUTED_ELEMENT, false))
+                            .to(entryPoint("invokeCleaner", ByteBuffer.class, sun.misc.Unsafe.class)));
         }
         var visitor = substitution.on(any());
         ClassSelection selection = options.selection();
@@ -74,7 +84,7 @@ final class Instrumenter {
         // sun.misc.Unsafe when it starts, and JDK 24+ warns about that. The shade plugin relocates this constant
         // with the rest of Byte Buddy, so the property names the agent's copy only, never the application's.
         System.setProperty("net.bytebuddy.nexus.disabled", "true");
-        new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED))
+        new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED).ignore(none()))
                 .disableClassFormatChanges()
                 // Before main nothing selected is loaded yet; after an attach the selected classes are rewritten.
                 .with(attached ? AgentBuilder.RedefinitionStrategy.RETRANSFORMATION

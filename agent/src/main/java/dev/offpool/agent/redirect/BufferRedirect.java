@@ -7,7 +7,7 @@ import java.util.Objects;
  * What instrumented call sites call instead of the JDK. The agent rewrites, in the classes it selects,
  * <pre>
  *   ByteBuffer.allocateDirect(n)          into  BufferRedirect.allocateDirect(n, SITE_ID)
- *   unsafe.invokeCleaner(buffer)          into  BufferRedirect.invokeCleaner(unsafe, buffer)   (honourInvokeCleaner)
+ *   unsafe.invokeCleaner(buffer)          into  BufferRedirect.invokeCleaner(buffer, unsafe)   (honourInvokeCleaner)
  * </pre>
  * where {@code SITE_ID} is an {@code int} constant registered with {@link CallSites} when the class was transformed.
  * The class sits on the bootstrap class path, so every class loader, however isolated, resolves it to this one copy.
@@ -35,13 +35,13 @@ public final class BufferRedirect {
      * or duplicate of a redirected one, goes to the JDK's method, which frees its own buffers and throws
      * {@link IllegalArgumentException} for slices, duplicates and heap buffers.
      *
-     * @param unsafe the receiver of the original call
      * @param buffer the buffer to free
+     * @param unsafe the receiver of the original call
      * @throws NullPointerException     if either is null, as the original call would
      * @throws IllegalArgumentException from the JDK's method, for a heap buffer, a slice or a duplicate
      */
     @SuppressWarnings("removal")
-    public static void invokeCleaner(sun.misc.Unsafe unsafe, ByteBuffer buffer) {
+    public static void invokeCleaner(ByteBuffer buffer, @CallReceiver sun.misc.Unsafe unsafe) {
         Objects.requireNonNull(unsafe);
         if (buffer.isDirect() && Redirector.active().free(buffer)) {
             return;
