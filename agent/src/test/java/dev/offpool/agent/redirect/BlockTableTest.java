@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,6 +22,15 @@ class BlockTableTest {
 
     private BlockRecord record(long address, ByteBuffer root) {
         return new BlockRecord(root, queue, address, root.capacity(), 1);
+    }
+
+    @Test
+    void blockAtALowAddressIsFound() {
+        BlockTable table = new BlockTable();
+        ByteBuffer root = ByteBuffer.allocate(16);
+        table.add(record(0x10, root));
+        assertTrue(table.containsRoot(0x10, root));
+        assertNotNull(table.removeRoot(0x10, root));
     }
 
     @Test
@@ -48,7 +58,11 @@ class BlockTableTest {
         assertTrue(table.containsRoot(0x2000, newRoot));
     }
 
-    /** Random adds and removals against a map, many colliding in one stripe; the seed is printed on failure. */
+    /**
+     * Random adds and removals against a map, with capacities of three levels (16 B, 256 B and 4 KiB blocks, each at
+     * addresses a multiple of its size as the allocator's blocks are), so windows fill, empty and are reused; the
+     * seed is printed on failure.
+     */
     @Test
     void matchesAMapModelUnderRandomAddsAndRemovals() {
         long seed = System.nanoTime();
@@ -60,11 +74,12 @@ class BlockTableTest {
         for (int step = 0; step < 200_000; step++) {
             String at = "seed " + seed + ", step " + step;
             if (model.isEmpty() || random.nextInt(100) < 55) {
-                long address = 16L * (1 + random.nextInt(50_000));
+                int level = 4 + 4 * random.nextInt(3);
+                long address = (1L + random.nextInt(5_000)) << level;
                 if (model.containsKey(address)) {
                     continue;
                 }
-                ByteBuffer root = ByteBuffer.allocate(1);
+                ByteBuffer root = ByteBuffer.allocate(1 << level);
                 BlockRecord record = record(address, root);
                 table.add(record);
                 model.put(address, record);
@@ -87,7 +102,8 @@ class BlockTableTest {
             }
             if (step % 10_000 == 0) {
                 for (BlockRecord record : model.values()) {
-                    assertFalse(table.remove(new BlockRecord(ByteBuffer.allocate(1), queue, record.address, 1, 1)),
+                    assertFalse(table.remove(new BlockRecord(ByteBuffer.allocate(1), queue, record.address,
+                                    record.capacity, 1)),
                             at + ": a different record at the same address must not match");
                 }
                 assertEquals(model.size(), table.size(), at);
