@@ -6,7 +6,6 @@ import dev.offpool.agent.RedirectStats;
 import dev.offpool.spi.PageSourceException;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.nio.ByteBuffer;
 import java.util.Objects;
@@ -29,9 +28,11 @@ import java.util.concurrent.atomic.LongAdder;
  *                                    └── free(root) / invokeCleaner(root) ─────────────────────▶ table.removeRoot(...)
  *                                         whichever removes the record frees the block; the other finds nothing
  * </pre>
- * Records are drained from the queue by a daemon thread ({@code offpool-agent-release}) and, a few at a time, by
- * allocating threads, so a thread that allocates right after a GC frees into its own thread cache. The explicit path
- * clears the record, so the GC never enqueues it.
+ * Records are drained from the queue by one daemon thread ({@code offpool-agent-release}), never by allocating
+ * threads: {@link ReferenceQueue#poll()} takes the queue's monitor whenever the queue is not empty, which is right
+ * after a GC, while the JDK's reference handler thread enqueues under the same monitor. Polling from the allocation
+ * path was measured: allocating threads blocked on that monitor for 10 to 40 ms at a time in {@code MessageApp}
+ * (JFR {@code jdk.JavaMonitorEnter}). The explicit path clears the record, so the GC never enqueues it.
  *
  * <h2>Why not {@link java.lang.ref.Cleaner}</h2>
  * {@code Cleaner.register} allocates a cleanable and links it into a list under a lock, and {@code clean()} unlinks
@@ -44,9 +45,6 @@ import java.util.concurrent.atomic.LongAdder;
  * sleeps or calls {@code System.gc()}.
  */
 public final class Redirector {
-    /** Records drained by each allocation, at most: enough to keep up after a GC, bounded so no call stalls. */
-    private static final int RELEASES_PER_ALLOCATION = 2;
-
     private static RedirectConfig startConfig; // written once by start(), before Active is initialized
     private static volatile boolean started;
 
@@ -137,9 +135,8 @@ public final class Redirector {
             outsideSizeRange.increment();
             return ByteBuffer.allocateDirect(capacity);
         }
-        // ---- hot path: drain a little, reserve against the limit, take a block, register it ----
+        // ---- hot path: reserve against the limit, take a block, register it ----
         // Measured cost over the pool's own allocate: see agent/README.md, "Costs".
-        releaseQueued(RELEASES_PER_ALLOCATION);
         if (liveBytes.addAndGet(capacity) > limitBytes) {
             liveBytes.addAndGet(-capacity);
             overLimit.increment();
@@ -238,16 +235,6 @@ public final class Redirector {
             } catch (Throwable t) {
                 internalError.increment();
             }
-        }
-    }
-
-    private void releaseQueued(int max) {
-        for (int i = 0; i < max; i++) {
-            Reference<? extends ByteBuffer> reference = queue.poll();
-            if (reference == null) {
-                return;
-            }
-            releaseIfRegistered((BlockRecord) reference);
         }
     }
 
