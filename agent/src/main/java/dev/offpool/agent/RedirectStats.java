@@ -17,13 +17,16 @@ package dev.offpool.agent;
  * @param fellBackInternalError   requests that failed inside the agent for any other reason
  * @param freedByGc               blocks freed after their buffer and every view of it became unreachable
  * @param freedExplicitly         blocks freed by {@link Redirects#free} or a redirected {@code Unsafe.invokeCleaner}
+ * @param releaseFailures         frees that failed inside the agent (a bug: the report names the first error); the
+ *                                caller was not affected
  * @param liveBuffers             redirected buffers whose blocks are not freed yet
  * @param liveBytes               the capacities of those buffers, summed
  * @param limitBytes              the {@code limit} option: the most {@code liveBytes} may reach
  */
 public record RedirectStats(long redirected, long outsideSizeRange, long fellBackOverLimit, long fellBackAllocatorFull,
                             long fellBackAllocatorClosed, long fellBackInternalError, long freedByGc,
-                            long freedExplicitly, long liveBuffers, long liveBytes, long limitBytes) {
+                            long freedExplicitly, long releaseFailures, long liveBuffers, long liveBytes,
+                            long limitBytes) {
 
     /** {@return the requests that fell back to the JDK, for every reason} */
     public long fellBack() {

@@ -71,7 +71,7 @@ public final class Redirects {
     /** {@return the redirect counters now; all zero if the agent is not running} */
     public static RedirectStats stats() {
         return Redirector.isStarted() ? Redirector.active().stats()
-                : new RedirectStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+                : new RedirectStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     /**

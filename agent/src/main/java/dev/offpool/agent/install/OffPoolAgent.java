@@ -23,7 +23,9 @@ public final class OffPoolAgent {
 
     /**
      * Starts the agent before {@code main}. A malformed option prints one message naming it, with every valid key
-     * and form, and ends the JVM with status 1: a deployment that asked for the agent should not run without it.
+     * and form, and ends the JVM with status 1: a deployment that asked for the agent should not run without it
+     * unnoticed. Any other failure to start (the agent given twice, a JVM that cannot retransform) is printed and the
+     * application runs without the agent.
      *
      * @param agentArgs the options after {@code =}, or null
      * @param inst      the JVM's instrumentation
@@ -37,7 +39,12 @@ public final class OffPoolAgent {
             System.exit(1);
             return;
         }
-        start(options, inst, false);
+        try {
+            start(options, inst, false);
+        } catch (RuntimeException | LinkageError e) {
+            // The options were fine, so the application was meant to run: it does, with the JDK's buffers.
+            System.err.println("offpool agent: could not start, the application runs without this agent: " + e);
+        }
     }
 
     /**

@@ -33,6 +33,7 @@ public final class RedirectReport {
         line(out, "# outside minBytes..maxBytes (JDK's)", stats.outsideSizeRange());
         line(out, "# freed by the GC", stats.freedByGc());
         line(out, "# freed explicitly", stats.freedExplicitly());
+        line(out, "# frees that failed in the agent", stats.releaseFailures());
         line(out, "# live redirected buffers", stats.liveBuffers());
         line(out, "# bytes in live redirected buffers", stats.liveBytes());
         line(out, "# limit (bytes)", stats.limitBytes());

@@ -70,6 +70,7 @@ public final class Redirector {
     private final LongAdder internalError = new LongAdder();
     private final LongAdder freedByGc = new LongAdder();
     private final LongAdder freedExplicitly = new LongAdder();
+    private final LongAdder releaseFailures = new LongAdder();
     private volatile Throwable firstInternalError;
 
     private final RedirectConfig config;
@@ -206,7 +207,13 @@ public final class Redirector {
         if (!buffer.isDirect()) {
             return false;
         }
-        BlockRecord record = table.removeRoot(addressOf(buffer), buffer);
+        BlockRecord record;
+        try {
+            record = table.removeRoot(addressOf(buffer), buffer);
+        } catch (RuntimeException e) {
+            noteReleaseFailure(e);
+            return false;
+        }
         if (record == null) {
             return false;
         }
@@ -233,7 +240,7 @@ public final class Redirector {
                 // A daemon thread with nothing else to do: interruption is not a request to stop releasing.
                 Thread.interrupted();
             } catch (Throwable t) {
-                internalError.increment();
+                noteReleaseFailure(t);
             }
         }
     }
@@ -259,11 +266,15 @@ public final class Redirector {
         } catch (RuntimeException e) {
             // Only a bug in the agent could get here (the record was the block's one owner); it must not reach
             // the caller, whose buffer was valid.
-            if (firstInternalError == null) {
-                firstInternalError = e;
-            }
-            internalError.increment();
+            noteReleaseFailure(e);
         }
+    }
+
+    private void noteReleaseFailure(Throwable failure) {
+        if (firstInternalError == null) {
+            firstInternalError = failure;
+        }
+        releaseFailures.increment();
     }
 
     // -----------------------------------------------------------------------------------------------------------
@@ -276,7 +287,8 @@ public final class Redirector {
         long explicit = freedExplicitly.sum();
         long served = redirected.sum();
         return new RedirectStats(served, outsideSizeRange.sum(), overLimit.sum(), allocatorFull.sum(),
-                allocatorClosed.sum(), internalError.sum(), byGc, explicit, Math.max(0, served - byGc - explicit),
+                allocatorClosed.sum(), internalError.sum(), byGc, explicit, releaseFailures.sum(),
+                Math.max(0, served - byGc - explicit),
                 liveBytes.get(), limitBytes);
     }
 
