@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Both sides also need the agent's table of live blocks (the explicit free must find a record from a buffer's
  * address, with either mechanism), so the table is left out: this measures only the difference. The phantom side is
- * what the agent does ({@code offpoolPhantom...}, as in {@code Redirector}: construct, later {@code clear()}).
+ * what the agent does ({@code offpoolPhantom_*}, as in {@code Redirector}: construct, later {@code clear()}).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -67,29 +67,29 @@ public class ReleaseRegistrationBenchmark {
 
     /** Cleaner: register, then clean explicitly (unlinks under the cleaner's lock, runs the action once). */
     @Benchmark
-    @Versus("offpoolPhantom1Thread")
-    public Object cleaner1Thread(Addresses addresses) {
+    @Versus("offpoolPhantom")
+    public Object cleaner_1thread(Addresses addresses) {
         return cleanerRegisterAndClean(addresses.next());
     }
 
     /** The same on two threads sharing the one cleaner. */
     @Benchmark
     @Threads(2)
-    @Versus("offpoolPhantom2Threads")
-    public Object cleaner2Threads(Addresses addresses) {
+    @Versus("offpoolPhantom")
+    public Object cleaner_2threads(Addresses addresses) {
         return cleanerRegisterAndClean(addresses.next());
     }
 
     /** The agent's way: a phantom reference, cleared on explicit free so it is never enqueued. */
     @Benchmark
-    public Object offpoolPhantom1Thread(Addresses addresses) {
+    public Object offpoolPhantom_1thread(Addresses addresses) {
         return phantomRegisterAndClear(addresses.next());
     }
 
     /** The same on two threads. */
     @Benchmark
     @Threads(2)
-    public Object offpoolPhantom2Threads(Addresses addresses) {
+    public Object offpoolPhantom_2threads(Addresses addresses) {
         return phantomRegisterAndClear(addresses.next());
     }
 
