@@ -24,6 +24,8 @@ final class BlockRecord extends PhantomReference<ByteBuffer> {
     final long address;
     final int capacity;
     final int site;
+    /** The next record in the redirector's stack of dead records; written before the push that publishes it. */
+    BlockRecord nextDead;
 
     BlockRecord(ByteBuffer root, ReferenceQueue<? super ByteBuffer> queue, long address, int capacity, int site) {
         super(root, queue);
