@@ -9,7 +9,8 @@ import java.lang.instrument.Instrumentation;
  * for an attach to a running JVM.
  *
  * {@snippet lang = "shell" :
- * java -javaagent:offpool-agent.jar=report=10s,exclude=com.acme.legacy.* --enable-native-access=ALL-UNNAMED -jar app.jar
+ * java -javaagent:offpool-agent.jar=report=10s,exclude=com.acme.legacy.* \
+ *      --enable-native-access=ALL-UNNAMED -jar app.jar
  * }
  *
  * <p>Start-up, in order: read the options (a malformed one stops here, see {@link AgentOptions#USAGE}); append the

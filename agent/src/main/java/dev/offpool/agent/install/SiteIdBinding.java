@@ -29,8 +29,10 @@ final class SiteIdBinding extends OffsetMapping.Factory.AbstractBase<SiteId> {
         if (!target.represents(int.class)) {
             throw new IllegalStateException("@SiteId must annotate an int parameter, not " + target);
         }
-        return (assigner, typing, instrumentedType, instrumentedMethod) -> new OffsetMapping.Resolved.ForStackManipulation(
-                IntegerConstant.forValue(CallSites.register(instrumentedType.getName(), describe(instrumentedMethod))));
+        return (assigner, typing, instrumentedType, instrumentedMethod) -> {
+            int site = CallSites.register(instrumentedType.getName(), describe(instrumentedMethod));
+            return new OffsetMapping.Resolved.ForStackManipulation(IntegerConstant.forValue(site));
+        };
     }
 
     /** {@return the method as the report shows it: {@code name(ParamType, ...)}} */

@@ -14,8 +14,9 @@ import java.nio.ByteBuffer;
  * root holds the segment. The root is therefore reachable exactly as long as the segment or any view is, and it is
  * the one object whose identity tells the buffer {@code allocateDirect} returned from its duplicates:
  * {@link #refersTo} on the root is how an explicit free knows it was handed the root, without any JDK-internal API
- * and without a second reference object per buffer. {@code RedirectIT.liveDuplicateKeepsItsBlock...} checks the
- * keep-alive on a real GC.
+ * and without a second reference object per buffer. The forked-JVM test
+ * {@code RedirectedBufferIT.blocksComeBackWhenBuffersDieAndLiveViewsKeepTheirBlocks} checks the keep-alive on a real
+ * GC.
  *
  * <p>Referents of phantom references are cleared before they are enqueued, so a record taken from the queue never
  * keeps memory alive; a record freed explicitly is {@linkplain #clear() cleared} so it is never enqueued at all.
