@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Runs offpool's JMH suites against the peers and prints the result tables (markdown: medians and ratios).
 #
-#   benchmarks/run.sh                       full run, the numbers to quote (about an hour; run it on a quiet machine)
+#   benchmarks/run.sh                       full run, the numbers to quote (about two hours; on a quiet machine)
 #   benchmarks/run.sh quick                 smoke run: 1 fork, 1 x 1 s warmup and measurement, smaller live heaps
+#                                           (a -f, -wi, -w, -i or -r of the caller's replaces that default)
 #   benchmarks/run.sh quick --only TwoThreads -p size=64
 #                                           --only REGEX picks benchmarks; every other argument goes to JMH
 #
 # It installs mimalloc and jemalloc if they are missing (apt-get, needs root), builds benchmarks.jar with Maven,
-# runs JMH on the newest installed JDK 25+ (OFFPOOL_JAVA=/path/to/bin/java overrides), runs the jemalloc benchmark in
-# a JMH invocation of its own under LD_PRELOAD (jemalloc cannot be dlopen'ed into a running JVM), and writes
+# runs JMH on the newest installed JDK 25+ (OFFPOOL_JAVA=/path/to/bin/java overrides), runs the jemalloc benchmarks
+# in a JMH invocation of their own under LD_PRELOAD (jemalloc cannot be dlopen'ed into a running JVM), and writes
 # benchmarks/results/<mode>-<time>.{json,jemalloc.json,log,md}. Exits non-zero if any benchmark failed.
 set -euo pipefail
 
@@ -75,9 +76,22 @@ ensure_native_libraries
 (cd "$root" && mvn -B -q -Dstyle.color=never -pl benchmarks -am package -DskipTests)
 java=$(find_java)
 
+# Whether the caller passed JMH option $1 (e.g. -wi) themselves.
+caller_sets() {
+    local arg
+    for arg in "${jmh_args[@]}"; do
+        [[ $arg == "$1" ]] && return 0
+    done
+    return 1
+}
+
 settings=()
 if [[ $mode == quick ]]; then
-    settings=(-f 1 -wi 1 -w 1s -i 1 -r 1s)
+    # JMH refuses a repeated option, so a caller's own -f, -wi, -w, -i or -r replaces the quick default.
+    for option_value in "-f 1" "-wi 1" "-w 1s" "-i 1" "-r 1s"; do
+        read -r option value <<<"$option_value"
+        caller_sets "$option" || settings+=("$option" "$value")
+    done
     # JMH adds up repeated -p values, so a caller's own liveBlocks replaces this default rather than joining it.
     [[ " ${jmh_args[*]} " == *" liveBlocks="* ]] || settings+=(-p liveBlocks=1000,1000000)
 fi
@@ -99,10 +113,15 @@ if "${host[@]}" -l "${main_selection[@]}" | grep -q '^dev\.'; then
     results+=("$base.json")
 fi
 
-# jemalloc replaces malloc for the whole process, so it gets a JVM (and forks, which inherit the environment) of its
-# own. Its benchmark checks that the library really is loaded and fails with a message otherwise.
-if [[ -z "$only" ]] || grep -Eq "$only" <<<"dev.offpool.benchmarks.AllocFreeBenchmark.jemalloc"; then
-    LD_PRELOAD=libjemalloc.so.2 "${host[@]}" "$jemalloc_benchmark" "${settings[@]}" "${jmh_args[@]}" \
+# jemalloc replaces malloc for the whole process, so its benchmarks get a JVM (and forks, which inherit the
+# environment) of their own. Each checks that the library really is loaded and fails with a message otherwise.
+# --only picks among them too: the listed names it matches are passed on, anchored, as JMH's selection.
+jemalloc_selection=()
+while IFS= read -r name; do
+    jemalloc_selection+=("$name\$")
+done < <("${host[@]}" -l "$jemalloc_benchmark" | grep '^dev\.' | { grep -E "${only:-.}" || true; })
+if ((${#jemalloc_selection[@]} > 0)); then
+    LD_PRELOAD=libjemalloc.so.2 "${host[@]}" "${jemalloc_selection[@]}" "${settings[@]}" "${jmh_args[@]}" \
         -rf json -rff "$base.jemalloc.json" 2>&1 | tee -a "$base.log"
     results+=("$base.jemalloc.json")
 fi

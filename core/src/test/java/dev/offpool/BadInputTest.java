@@ -93,8 +93,16 @@ class BadInputTest {
     }
 
     @Test
-    void nonPositiveSizeIsRejected() {
-        rejectedAndUnchanged(IllegalArgumentException.class, () -> pool.allocate(0), "size must be positive");
+    void nonPositiveSizeIsRejectedAndZeroIsAnEmptySegmentAsEverySegmentAllocatorGives() {
+        PoolStats before = pool.stats();
+        MemorySegment empty = pool.allocate(0);
+        assertEquals(0, empty.byteSize());
+        assertTrue(empty.address() != 0, "a zero-byte allocation is not NULL");
+        assertEquals(0, pool.allocate(java.lang.foreign.ValueLayout.JAVA_INT, 0).byteSize());
+        assertEquals(0, pool.allocateFrom(java.lang.foreign.ValueLayout.JAVA_INT, new int[0]).byteSize());
+        assertEquals(before, pool.stats(), "an empty segment takes no block");
+        rejectedAndUnchanged(InvalidFreeException.class, () -> pool.free(empty), "zero-length segment");
+        rejectedAndUnchanged(IllegalArgumentException.class, () -> pool.allocateAddress(0), "size must be positive");
         rejectedAndUnchanged(IllegalArgumentException.class, () -> pool.allocateAddress(-5), "was -5");
         rejectedAndUnchanged(IllegalArgumentException.class, () -> pool.reallocate(live, 0), "size must be positive");
     }

@@ -70,7 +70,7 @@ class ConcurrentStressTest {
             pool.verify();
             PoolStats stats = pool.stats();
             assertEquals(0, stats.blocksInUse(), stats.toTable());
-            assertEquals(stats.arenaBytes(), stats.accountedBytes());
+            assertEquals(stats.bytesInArenas(), stats.accountedBytes());
         }
     }
 

@@ -1,21 +1,15 @@
 package dev.offpool;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.state.Action;
-import net.jqwik.api.state.ActionChain;
-import net.jqwik.api.state.Transformer;
+import dev.offpool.testing.Draw;
+import dev.offpool.testing.StateMachine;
+import dev.offpool.testing.Step;
+import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * nothing bleeds into a neighbour. Small arenas and pools so that arenas open and close often.
  */
 class PoolStateMachineProperties {
-    static final AtomicLong STEPS = new AtomicLong();
+    static final int TRIES = 100;
+    static final int STEPS_PER_TRY = 1000;
 
     /** One live block as the model sees it. */
     record Block(MemorySegment segment, byte tag) {
@@ -105,7 +100,6 @@ class PoolStateMachineProperties {
         }
 
         void check() {
-            STEPS.incrementAndGet();
             pool.verify();
             // Pooled arenas cut many segments from one slab, so the block count is exact only while none is open.
             PoolStats stats = pool.stats();
@@ -158,107 +152,57 @@ class PoolStateMachineProperties {
         }
     }
 
-    @Property(tries = 100, shrinking = net.jqwik.api.ShrinkingMode.BOUNDED)
-    void heapMatchesModelAfterEveryStep(@ForAll("chains") ActionChain<Model> chain) {
-        chain.withInvariant("verify", Model::check).run();
-        chain.finalState().ifPresent(Model::close);
+    @Test
+    void heapMatchesModelAfterEveryStep() {
+        StateMachine.Summary run = StateMachine.startingWith(Model::new)
+                .action(6, PoolStateMachineProperties::allocate)
+                .action(5, m -> !m.live.isEmpty(), PoolStateMachineProperties::free)
+                .action(1, m -> !m.live.isEmpty(), PoolStateMachineProperties::reallocate)
+                .action(1, (m, draw) -> Step.of("open arena", Model::openArena))
+                .action(2, m -> !m.arenas.isEmpty(), PoolStateMachineProperties::allocateInArena)
+                .action(1, m -> !m.arenas.isEmpty(), PoolStateMachineProperties::closeArena)
+                .invariant(Model::check)
+                .closeWith(Model::close)
+                .run(TRIES, STEPS_PER_TRY);
+        System.out.println("state-machine steps: " + run.steps());
+        assertEquals(run.tries() * (long) STEPS_PER_TRY, run.steps(), "every try takes all its steps");
     }
 
-    @Provide
-    Arbitrary<ActionChain<Model>> chains() {
-        return ActionChain.startWith(Model::new)
-                .withAction(6, new Allocate())
-                .withAction(5, new Free())
-                .withAction(1, new Reallocate())
-                .withAction(1, new OpenArena())
-                .withAction(2, new AllocateInArena())
-                .withAction(1, new CloseArena())
-                .withMaxTransformations(1000);
+    static Step<Model> allocate(Model m, Draw draw) {
+        // Mostly pool sizes; now and then the large tier (up to its 1 MiB bound) and the huge tier past it.
+        int size = switch (draw.weightedIndex(30, 3, 1)) {
+            case 0 -> draw.intBetween(1, 512, Draw.edges(1, 16, 17, 512));
+            case 1 -> draw.intBetween(513, 1 << 20);
+            default -> draw.intBetween((1 << 20) + 1, 3 << 20);
+        };
+        int align = draw.oneOf(1, 1, 1, 8, 32, 64, 256);
+        boolean raw = draw.coin();
+        int alignment = size <= 512 && (size + align - 1) / align * align > 512 ? 1 : align;
+        return Step.of("allocate " + size + " align " + alignment + (raw ? " raw" : ""),
+                model -> model.allocate(size, alignment, raw));
     }
 
-    @AfterContainer
-    static void atLeastHundredThousandSteps() {
-        System.out.println("state-machine steps: " + STEPS.get());
-        assertTrue(STEPS.get() >= 100_000, "steps run: " + STEPS.get());
+    static Step<Model> free(Model m, Draw draw) {
+        int i = draw.intBetween(0, m.live.size() - 1);
+        return Step.of("free #" + i, model -> i < model.live.size(), model -> model.free(i));
     }
 
-    static final class Allocate implements Action.Independent<Model> {
-        @Override
-        public Arbitrary<Transformer<Model>> transformer() {
-            // Mostly pool sizes; now and then the large tier (up to its 1 MiB bound) and the huge tier past it.
-            return net.jqwik.api.Combinators.combine(
-                    Arbitraries.frequencyOf(
-                            net.jqwik.api.Tuple.of(30, Arbitraries.integers().between(1, 512)
-                                    .edgeCases(c -> c.includeOnly(1, 16, 17, 512))),
-                            net.jqwik.api.Tuple.of(3, Arbitraries.integers().between(513, 1 << 20)),
-                            net.jqwik.api.Tuple.of(1, Arbitraries.integers().between((1 << 20) + 1, 3 << 20))),
-                    Arbitraries.of(1, 1, 1, 8, 32, 64, 256),
-                    Arbitraries.of(true, false)).as((size, align, raw) -> {
-                        int alignment = size <= 512 && (size + align - 1) / align * align > 512 ? 1 : align;
-                        return Transformer.mutate("allocate " + size + " align " + alignment + (raw ? " raw" : ""),
-                                m -> m.allocate(size, alignment, raw));
-                    });
-        }
+    static Step<Model> reallocate(Model m, Draw draw) {
+        int i = draw.intBetween(0, m.live.size() - 1);
+        int size = draw.intBetween(1, 512);
+        return Step.of("reallocate #" + i + " to " + size, model -> i < model.live.size(),
+                model -> model.reallocate(i, size));
     }
 
-    static final class Free implements Action.Dependent<Model> {
-        @Override
-        public boolean precondition(Model m) {
-            return !m.live.isEmpty();
-        }
-
-        @Override
-        public Arbitrary<Transformer<Model>> transformer(Model m) {
-            return Arbitraries.integers().between(0, m.live.size() - 1)
-                    .map(i -> Transformer.mutate("free #" + i, model -> model.free(i)));
-        }
+    static Step<Model> allocateInArena(Model m, Draw draw) {
+        int i = draw.intBetween(0, m.arenas.size() - 1);
+        int size = draw.intBetween(1, 512);
+        return Step.of("allocate " + size + " in arena #" + i, model -> i < model.arenas.size(),
+                model -> model.allocateInArena(i, size));
     }
 
-    static final class Reallocate implements Action.Dependent<Model> {
-        @Override
-        public boolean precondition(Model m) {
-            return !m.live.isEmpty();
-        }
-
-        @Override
-        public Arbitrary<Transformer<Model>> transformer(Model m) {
-            return net.jqwik.api.Combinators.combine(Arbitraries.integers().between(0, m.live.size() - 1),
-                    Arbitraries.integers().between(1, 512)).as((i, size) -> Transformer.mutate(
-                            "reallocate #" + i + " to " + size, model -> model.reallocate(i, size)));
-        }
-    }
-
-    static final class OpenArena implements Action.Independent<Model> {
-        @Override
-        public Arbitrary<Transformer<Model>> transformer() {
-            return Arbitraries.just(Transformer.mutate("open arena", Model::openArena));
-        }
-    }
-
-    static final class AllocateInArena implements Action.Dependent<Model> {
-        @Override
-        public boolean precondition(Model m) {
-            return !m.arenas.isEmpty();
-        }
-
-        @Override
-        public Arbitrary<Transformer<Model>> transformer(Model m) {
-            return net.jqwik.api.Combinators.combine(Arbitraries.integers().between(0, m.arenas.size() - 1),
-                    Arbitraries.integers().between(1, 512)).as((i, size) -> Transformer.mutate(
-                            "allocate " + size + " in arena #" + i, model -> model.allocateInArena(i, size)));
-        }
-    }
-
-    static final class CloseArena implements Action.Dependent<Model> {
-        @Override
-        public boolean precondition(Model m) {
-            return !m.arenas.isEmpty();
-        }
-
-        @Override
-        public Arbitrary<Transformer<Model>> transformer(Model m) {
-            return Arbitraries.integers().between(0, m.arenas.size() - 1)
-                    .map(i -> Transformer.mutate("close arena #" + i, model -> model.closeArena(i)));
-        }
+    static Step<Model> closeArena(Model m, Draw draw) {
+        int i = draw.intBetween(0, m.arenas.size() - 1);
+        return Step.of("close arena #" + i, model -> i < model.arenas.size(), model -> model.closeArena(i));
     }
 }

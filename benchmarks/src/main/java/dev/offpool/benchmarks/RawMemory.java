@@ -19,4 +19,12 @@ final class RawMemory {
     static void touch(long address) {
         EVERYTHING.set(ValueLayout.JAVA_BYTE, address, (byte) 1);
     }
+
+    /**
+     * Zeroes {@code byteSize} bytes at {@code address} the way FFM code zeroes a block malloc returned: a segment over
+     * the block ({@code reinterpret}, a restricted method) and {@link MemorySegment#fill}.
+     */
+    static void zero(long address, long byteSize) {
+        MemorySegment.ofAddress(address).reinterpret(byteSize).fill((byte) 0);
+    }
 }

@@ -26,9 +26,13 @@ import java.util.concurrent.TimeUnit;
  * <p>Each thread allocates a block, writes one byte and frees it, independently; the threads share the allocator
  * instance (offpool's global one, one Netty allocator, the process's glibc heap). Each allocator runs the same work
  * as {@code name_1thread} and {@code name_2threads}; JMH sums the threads' throughput, so scaling is
- * {@code 2threads / 1thread} (2.0 is perfect), which {@code ResultTable} prints. Only meaningful on a quiet machine
- * with at least two free cores. At 4096 bytes offpool serves from its large tier, whose single lock is the
- * contention this measures.
+ * {@code 2threads / 1thread} (2.0 is perfect), which {@code ResultTable} prints as a table of its own, one column per
+ * size: the target "two threads at 4 KiB run at least 1.8x one thread" is its {@code size=4096} cell.
+ *
+ * <p>Sizes: 64 B is offpool's pools and thread caches; 4, 16 and 64 KiB are the I/O buffer sizes the agent redirects,
+ * served by whichever medium or large tier the build has. Peers beside: glibc {@code malloc} (a critical downcall, as
+ * in {@link AllocFreeBenchmark}) and Netty's adaptive allocator with magazines for every thread. Only meaningful on a
+ * quiet machine with at least two free cores.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -43,8 +47,8 @@ public class TwoThreadsBenchmark {
     /** The block size, and the Netty allocator the threads share. */
     @State(Scope.Benchmark)
     public static class Shared {
-        /** Bytes per block: 64 B is offpool's pools and thread caches; 4096 B its large tier, one lock per heap. */
-        @Param({"64", "4096"})
+        /** Bytes per block. */
+        @Param({"64", "4096", "16384", "65536"})
         public int size;
         ByteBufAllocator nettyAdaptive;
 
@@ -83,18 +87,18 @@ public class TwoThreadsBenchmark {
         nettyAdaptive(s);
     }
 
-    /** glibc malloc/free, one thread. */
+    /** glibc malloc/free (critical downcalls), one thread. */
     @Benchmark
     @Threads(1)
-    public void glibc_1thread(Shared s) {
-        glibc(s.size);
+    public void glibcMalloc_1thread(Shared s) {
+        glibcMalloc(s.size);
     }
 
-    /** glibc malloc/free, two threads. */
+    /** glibc malloc/free (critical downcalls), two threads. */
     @Benchmark
     @Threads(2)
-    public void glibc_2threads(Shared s) {
-        glibc(s.size);
+    public void glibcMalloc_2threads(Shared s) {
+        glibcMalloc(s.size);
     }
 
     private static void offpoolRaw(int size) {
@@ -109,7 +113,7 @@ public class TwoThreadsBenchmark {
         buffer.release();
     }
 
-    private static void glibc(int size) {
+    private static void glibcMalloc(int size) {
         long address = GLIBC.malloc(size);
         RawMemory.touch(address);
         GLIBC.free(address);

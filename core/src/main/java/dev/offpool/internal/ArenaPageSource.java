@@ -38,6 +38,12 @@ public final class ArenaPageSource implements PageSource {
         arena.close();
     }
 
+    /** {@return true: each chunk's {@code Arena.ofShared()} is closed by {@link #release}} */
+    @Override
+    public boolean closesScopeOnRelease() {
+        return true;
+    }
+
     @Override
     public String name() {
         return "Arena.ofShared";

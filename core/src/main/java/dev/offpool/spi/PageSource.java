@@ -19,9 +19,9 @@ public interface PageSource {
     /**
      * Reserves a chunk.
      *
-     * @param byteSize      the chunk's size in bytes, a positive multiple of {@link #pageSize()} or of
-     *                      {@code byteAlignment}
-     * @param byteAlignment a power of two; the returned segment's address is a multiple of it
+     * @param byteSize      the chunk's size in bytes, a positive multiple of {@link #pageSize()}
+     * @param byteAlignment a power of two, possibly larger than the size (arenas are aligned to their own size);
+     *                      the returned segment's address is a multiple of it
      * @return a native, zero-filled segment of exactly {@code byteSize} bytes
      * @throws PageSourceException if the memory cannot be had (the allocator turns this into a clean failure)
      */
@@ -46,6 +46,24 @@ public interface PageSource {
      *         stops asking)
      */
     default boolean discard(MemorySegment chunk, long offset, long byteSize) {
+        return false;
+    }
+
+    /**
+     * {@return true if a range {@link #discard} handed back reads as zeros when touched again} The allocator then
+     * hands blocks carved from it out without clearing them. The default says no, which is always safe.
+     */
+    default boolean discardLeavesZeros() {
+        return false;
+    }
+
+    /**
+     * {@return true if every chunk {@link #reserve} returns is bound to a scope that {@link #release} closes before
+     * the memory goes} The allocator relies on such a scope to turn a stale access into
+     * {@link IllegalStateException} rather than a crash; for a source that says no (the default), it wraps each chunk
+     * in a shared scope of its own and closes that first.
+     */
+    default boolean closesScopeOnRelease() {
         return false;
     }
 

@@ -6,7 +6,7 @@ import dev.offpool.spi.PageSourceException;
 import java.lang.foreign.MemorySegment;
 
 /** A page source for tests: chunks from {@link ArenaPageSource}, counted, and refused on demand. */
-final class CountingPageSource implements PageSource {
+public final class CountingPageSource implements PageSource {
     private final ArenaPageSource delegate = new ArenaPageSource();
     private int outstandingChunks;
     private long outstandingBytes;
@@ -14,7 +14,7 @@ final class CountingPageSource implements PageSource {
     private boolean refusing;
 
     /** Makes later {@link #reserve} calls fail (or succeed again). */
-    synchronized void refuse(boolean refuse) {
+    public synchronized void refuse(boolean refuse) {
         this.refusing = refuse;
     }
 
@@ -40,16 +40,21 @@ final class CountingPageSource implements PageSource {
         outstandingBytes -= chunk.byteSize();
     }
 
-    synchronized int outstandingChunks() {
+    public synchronized int outstandingChunks() {
         return outstandingChunks;
     }
 
-    synchronized long outstandingBytes() {
+    public synchronized long outstandingBytes() {
         return outstandingBytes;
     }
 
-    synchronized int reserves() {
+    public synchronized int reserves() {
         return reserves;
+    }
+
+    @Override
+    public boolean closesScopeOnRelease() {
+        return true;
     }
 
     @Override

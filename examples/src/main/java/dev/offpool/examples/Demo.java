@@ -78,7 +78,7 @@ public final class Demo {
         System.out.println("=== after freeing 99% of them ===");
         System.out.println(stats.toTable());
         System.out.printf("bytes accounted %,d of %,d in arenas; verify() passed%n", stats.accountedBytes(),
-                stats.arenaBytes());
+                stats.bytesInArenas());
         System.out.printf("process RSS: %,d MiB with every block live, %,d MiB after freeing 99%% and trim() (page"
                 + " source: %s; %,d MiB of unused pools given back)%n", rssFull >> 20, residentBytes() >> 20,
                 stats.pageSource(), stats.bytesInUnusedPools() >> 20);

@@ -195,6 +195,21 @@ public final class MmapPageSource implements PageSource {
     }
 
     /** {@return {@code "mmap"}} */
+    /** {@return true: each chunk's shared scope is closed by {@link #release} before {@code munmap}} */
+    @Override
+    public boolean closesScopeOnRelease() {
+        return true;
+    }
+
+    /**
+     * {@return true with {@link DiscardAdvice#DONTNEED}: private anonymous pages read as zeros after it; false with
+     * {@link DiscardAdvice#FREE}, whose pages may keep their contents until the kernel reclaims them}
+     */
+    @Override
+    public boolean discardLeavesZeros() {
+        return advice == DiscardAdvice.DONTNEED;
+    }
+
     @Override
     public String name() {
         return "mmap";

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MappingFailureTest {
     @Test
     void refusedMmapIsACleanFailureAndTheAllocatorStaysUsable() {
-        try (OffPool pool = OffPool.builder().maxAllocationBytes(Long.MAX_VALUE).build()) {
+        try (OffPool pool = OffPool.builder().maxAllocationBytes(OffPool.Builder.MAX_ALLOCATION_LIMIT_BYTES).build()) {
             MemorySegment live = pool.allocate(100);
             MemorySegment large = pool.allocate(100_000);
             PoolStats before = pool.stats();

@@ -2,6 +2,9 @@ package dev.offpool.nativebridge;
 
 import dev.offpool.OffPool;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
 /**
  * The pinning scenario from the design, run in a JVM of its own so that nothing else moves its RSS: allocate
  * 1,000,000 blocks of 40 bytes, free all but every 13,000th (77 left), trim, and report RSS; then free the rest,
@@ -27,6 +30,7 @@ public final class PinningProgram {
 
             for (int i = 0; i < BLOCKS; i++) {
                 blocks[i] = pool.allocateAddress(BLOCK_BYTES);
+                write(blocks[i]);
             }
             long peak = ResidentSetSize.bytes();
             int kept = 0;
@@ -57,9 +61,15 @@ public final class PinningProgram {
         }
     }
 
+    // A program writes what it allocates; fresh blocks come from untouched pages, which cost no RSS until then.
+    private static void write(long block) {
+        MemorySegment.ofAddress(block).reinterpret(BLOCK_BYTES).set(ValueLayout.JAVA_LONG, 0, block);
+    }
+
     private static void cycle(OffPool pool, long[] blocks, int count) {
         for (int i = 0; i < count; i++) {
             blocks[i] = pool.allocateAddress(BLOCK_BYTES);
+            write(blocks[i]);
         }
         for (int i = 0; i < count; i++) {
             if (i % KEEP_EVERY != 0) {

@@ -2,6 +2,7 @@ package dev.offpool.benchmarks.agent;
 
 import dev.offpool.agent.Redirects;
 import dev.offpool.benchmarks.report.Versus;
+import dev.offpool.benchmarks.report.Work;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -56,6 +57,9 @@ public class AgentBenchmark {
     @Param({"64", "256", "1024", "4096", "16384", "65536"})
     public int size;
 
+    private static final String GC_FREED = "zeroed buffer, freed by the GC";
+    private static final String FREED_AT_ONCE = "zeroed buffer, freed at once";
+
     /** Checks, in the agent's forks, that this class's call sites really are redirected. */
     @State(Scope.Thread)
     public static class AgentAttached {
@@ -75,6 +79,7 @@ public class AgentBenchmark {
     @Benchmark
     @Fork(value = 1, jvmArgsAppend = {NATIVE_ACCESS, UNSAFE_ALLOWED, HEAP_MIN, HEAP_MAX})
     @Versus("offpoolGcFreed")
+    @Work(GC_FREED)
     public ByteBuffer directGcFreed() {
         ByteBuffer buffer = ByteBuffer.allocateDirect(size);
         buffer.put(0, (byte) 1);
@@ -84,6 +89,7 @@ public class AgentBenchmark {
     /** The same code with the agent: the block goes back to the pools when the GC finds the buffer dead. */
     @Benchmark
     @Fork(value = 1, jvmArgsAppend = {NATIVE_ACCESS, UNSAFE_ALLOWED, HEAP_MIN, HEAP_MAX, AGENT})
+    @Work(GC_FREED)
     public ByteBuffer offpoolGcFreed(AgentAttached attached) {
         ByteBuffer buffer = ByteBuffer.allocateDirect(size);
         buffer.put(0, (byte) 1);
@@ -94,6 +100,7 @@ public class AgentBenchmark {
     @Benchmark
     @Fork(value = 1, jvmArgsAppend = {NATIVE_ACCESS, UNSAFE_ALLOWED, HEAP_MIN, HEAP_MAX})
     @Versus("offpoolExplicit")
+    @Work(FREED_AT_ONCE)
     @SuppressWarnings("removal")
     public void directExplicit() {
         ByteBuffer buffer = ByteBuffer.allocateDirect(size);
@@ -104,6 +111,7 @@ public class AgentBenchmark {
     /** The same code with the agent: the redirected {@code invokeCleaner} frees the block. */
     @Benchmark
     @Fork(value = 1, jvmArgsAppend = {NATIVE_ACCESS, UNSAFE_ALLOWED, HEAP_MIN, HEAP_MAX, AGENT})
+    @Work(FREED_AT_ONCE)
     @SuppressWarnings("removal")
     public void offpoolExplicit(AgentAttached attached) {
         ByteBuffer buffer = ByteBuffer.allocateDirect(size);
@@ -114,6 +122,7 @@ public class AgentBenchmark {
     /** With the agent, freed through its own API instead of {@code Unsafe}. */
     @Benchmark
     @Fork(value = 1, jvmArgsAppend = {NATIVE_ACCESS, UNSAFE_ALLOWED, HEAP_MIN, HEAP_MAX, AGENT})
+    @Work(FREED_AT_ONCE)
     public boolean offpoolFree(AgentAttached attached) {
         ByteBuffer buffer = ByteBuffer.allocateDirect(size);
         buffer.put(0, (byte) 1);

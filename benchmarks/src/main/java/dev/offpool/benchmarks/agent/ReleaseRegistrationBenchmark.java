@@ -1,6 +1,7 @@
 package dev.offpool.benchmarks.agent;
 
 import dev.offpool.benchmarks.report.Versus;
+import dev.offpool.benchmarks.report.Work;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -36,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 public class ReleaseRegistrationBenchmark {
     private static final Cleaner CLEANER = Cleaner.create();
     private static final ReferenceQueue<Object> QUEUE = new ReferenceQueue<>();
+    private static final String REGISTER_AND_RELEASE = "register, release explicitly";
 
     /** What both mechanisms keep per block: its address. */
     private record Release(long address) implements Runnable {
@@ -68,6 +70,7 @@ public class ReleaseRegistrationBenchmark {
     /** Cleaner: register, then clean explicitly (unlinks under the cleaner's lock, runs the action once). */
     @Benchmark
     @Versus("offpoolPhantom")
+    @Work(REGISTER_AND_RELEASE)
     public Object cleaner_1thread(Addresses addresses) {
         return cleanerRegisterAndClean(addresses.next());
     }
@@ -76,12 +79,14 @@ public class ReleaseRegistrationBenchmark {
     @Benchmark
     @Threads(2)
     @Versus("offpoolPhantom")
+    @Work(REGISTER_AND_RELEASE)
     public Object cleaner_2threads(Addresses addresses) {
         return cleanerRegisterAndClean(addresses.next());
     }
 
     /** The agent's way: a phantom reference, cleared on explicit free so it is never enqueued. */
     @Benchmark
+    @Work(REGISTER_AND_RELEASE)
     public Object offpoolPhantom_1thread(Addresses addresses) {
         return phantomRegisterAndClear(addresses.next());
     }
@@ -89,6 +94,7 @@ public class ReleaseRegistrationBenchmark {
     /** The same on two threads. */
     @Benchmark
     @Threads(2)
+    @Work(REGISTER_AND_RELEASE)
     public Object offpoolPhantom_2threads(Addresses addresses) {
         return phantomRegisterAndClear(addresses.next());
     }

@@ -2,7 +2,8 @@ package dev.offpool.benchmarks.large;
 
 import dev.offpool.OffPool;
 import dev.offpool.internal.ArenaPageSource;
-import dev.offpool.internal.LargeHeap;
+import dev.offpool.internal.RegionMap;
+import dev.offpool.internal.large.LargeHeap;
 import dev.offpool.internal.ReservedBytes;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -30,9 +31,9 @@ import java.util.concurrent.TimeUnit;
  * the block's place; best fit is one tree descent each way. Both heaps zero the requested bytes, so that cost is the
  * same on both sides.
  *
- * <pre>
- * mvn -pl benchmarks package && java -jar benchmarks/target/benchmarks.jar LargeTierBenchmark
- * </pre>
+ * {@snippet lang = "sh" :
+ * benchmarks/run.sh full --only LargeTierBenchmark
+ * }
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -72,7 +73,7 @@ public class LargeTierBenchmark {
         }
 
         // As an OffPool builds it: requests start above the 512-byte small tier.
-        large = new LargeHeap(new ArenaPageSource(), new ReservedBytes(Long.MAX_VALUE),
+        large = new LargeHeap(new RegionMap(20), new ReservedBytes(Long.MAX_VALUE, new ArenaPageSource()),
                 LargeHeap.DEFAULT_CHUNK_BYTES, LargeHeap.DEFAULT_MAX_BLOCK_BYTES, OffPool.DEFAULT_SMALL_MAX_BYTES + 1);
         long[] holes = new long[freeBlocks];
         for (int i = 0; i < freeBlocks; i++) {

@@ -1,5 +1,6 @@
 /**
- * The allocators offpool is measured against, made callable from a benchmark: native mallocs as FFM downcalls, the
- * direct-buffer cleaner, and Netty's allocators as configured for the comparison.
+ * The allocators offpool is measured against, made callable from a benchmark: native mallocs as FFM downcalls (critical
+ * by default, ordinary on request; plain and zeroing), the direct-buffer cleaner, and Netty's allocators as configured
+ * for the comparison.
  */
 package dev.offpool.benchmarks.peers;

@@ -13,14 +13,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BiFunction;
 
 /**
  * Prints JMH JSON results as markdown: per benchmark class, a table of medians (rows: benchmarks, columns:
- * parameters) and a table of ratios of offpool to each peer.
+ * parameters), offpool against the strongest peer doing the same work, and the ratio of offpool to each peer.
  *
  * {@snippet lang = "sh" :
  * java -cp benchmarks/target/benchmarks.jar dev.offpool.benchmarks.report.ResultTable results/main.json results/jemalloc.json
@@ -28,16 +27,23 @@ import java.util.function.BiFunction;
  *
  * <p>Rules, so the tables read the same for every class:
  * <ul>
- *   <li>a cell is the median of all measurement iterations of all forks ({@code scorePercentiles["50.0"]});</li>
+ *   <li>a cell is the median of all measurement iterations of all forks ({@code scorePercentiles["50.0"]}); the
+ *       forks and iterations are printed under each class's heading, per group of rows when they differ (the
+ *       jemalloc rows come from a JMH invocation of their own);</li>
  *   <li>a method named {@code name_suffix} is row {@code name}: {@code TwoThreadsBenchmark}'s
  *       {@code offpoolRaw_1thread} and {@code offpoolRaw_2threads} share a row, in columns {@code threads=1} and
- *       {@code threads=2}, followed by the scaling column {@code threads=2 / threads=1};</li>
+ *       {@code threads=2}, and a scaling table gives {@code threads=2 / threads=1} per row and parameter set;</li>
  *   <li>a JMH group (throughput) is scored by its slowest method, i.e. the rate at which items get through;</li>
- *   <li>rows named {@code offpool*} are ours; every other row is a peer, compared with the offpool row its
- *       {@link Versus} names, else {@code offpoolRaw}, else the class's only offpool row. The ratio is always
- *       offpool / peer: for times below 1 means offpool is faster, for throughputs above 1 does.</li>
+ *   <li>rows named {@code offpool*} are ours; every other row is a peer;</li>
+ *   <li>strongest peer: for each {@link Work} an offpool row does, and each work it names as
+ *       {@link Work#beside()}, the fastest peer doing that work is found per parameter set (lowest time, highest
+ *       throughput), named, and offpool's ratio to it given;</li>
+ *   <li>each peer is also compared on its own with the offpool row its {@link Versus} names, else the offpool row
+ *       doing the same {@link Work} ({@code offpoolRaw} first when several do), else {@code offpoolRaw}, else the
+ *       class's only offpool row.</li>
  * </ul>
- * Input files are merged; a benchmark and parameter set seen twice keeps the later result.
+ * A ratio is always offpool / peer: for times below 1 means offpool is faster, for throughputs above 1 does. Input
+ * files are merged; a benchmark and parameter set seen twice keeps the later result.
  */
 public final class ResultTable {
     private static final String OURS = "offpool";
@@ -67,6 +73,22 @@ public final class ResultTable {
     }
 
     /**
+     * What a row's annotations say about it.
+     *
+     * @param versus the offpool row named by {@link Versus}, or {@code null}
+     * @param work   the row's {@link Work#value()}, or {@code null}
+     * @param beside the row's {@link Work#beside()}, empty when none
+     */
+    record Role(String versus, String work, List<String> beside) {
+        /** A row without annotations. */
+        static final Role NONE = new Role(null, null, List.of());
+
+        Role {
+            beside = List.copyOf(beside);
+        }
+    }
+
+    /**
      * Prints the tables for the given result files.
      *
      * @param args JMH JSON result files
@@ -87,7 +109,7 @@ public final class ResultTable {
             }
         }
         System.out.println(jdk);
-        System.out.print(render(results, ResultTable::versusAnnotation));
+        System.out.print(render(results, ResultTable::annotatedRole));
     }
 
     /** {@return the results in one parsed JMH JSON document} */
@@ -130,92 +152,244 @@ public final class ResultTable {
      *
      * <p>Classes come in name order, so the main table ({@code AllocFreeBenchmark}) leads.
      *
-     * @param versus finds a peer row's reference, given the benchmark class's name and the row
+     * @param roles gives a row's {@link Role}, given the benchmark class's name and the row
      */
-    static String render(List<Result> results, BiFunction<String, String, Optional<String>> versus) {
+    static String render(List<Result> results, BiFunction<String, String, Role> roles) {
         Map<String, List<Result>> byClass = new TreeMap<>();
         for (Result r : results) {
             byClass.computeIfAbsent(r.benchmark() + " " + r.mode(), k -> new ArrayList<>()).add(r);
         }
         StringBuilder out = new StringBuilder();
         for (List<Result> classResults : byClass.values()) {
-            renderClass(out, classResults, versus);
+            new ClassTables(classResults, roles).render(out);
         }
         return out.toString();
     }
 
-    private static void renderClass(StringBuilder out, List<Result> results, BiFunction<String, String,
-            Optional<String>> versus) {
-        Result first = results.getFirst();
-        boolean time = !first.mode().equals("thrpt");
-        Set<Integer> threadCounts = new LinkedHashSet<>();
-        results.forEach(r -> threadCounts.add(r.threads()));
-        boolean threadColumns = threadCounts.size() > 1;
+    /** The tables of one benchmark class in one mode. */
+    private static final class ClassTables {
+        private final Result first;
+        private final boolean time;
+        private final Set<Integer> threadCounts = new LinkedHashSet<>();
+        /** row -> column -> median; later results replace earlier ones. */
+        private final Map<String, Map<Column, Double>> cells = new LinkedHashMap<>();
+        /** settings line -> the rows measured with it. */
+        private final Map<String, Set<String>> settings = new LinkedHashMap<>();
+        private final Map<String, Role> roles = new LinkedHashMap<>();
+        private final List<Column> columns;
+        private final List<String> rows;
+        private final List<String> ours;
+        private final List<String> peers;
 
-        // cells: row -> column -> median; later results replace earlier ones
-        Map<String, Map<Column, Double>> cells = new LinkedHashMap<>();
-        for (Result r : results) {
-            cells.computeIfAbsent(r.row(), k -> new LinkedHashMap<>())
-                    .put(new Column(r.params(), threadColumns ? r.threads() : 0), r.median());
-        }
-        List<Column> columns = cells.values().stream().flatMap(m -> m.keySet().stream()).distinct()
-                .sorted(Column.ORDER).toList();
-        List<String> rows = new ArrayList<>(cells.keySet());
-        rows.sort(Comparator.comparing((String row) -> !row.startsWith(OURS)));
-
-        out.append("\n### ").append(first.className()).append(" (").append(first.mode()).append(", ")
-                .append(first.unit()).append(time ? "; lower is better)\n\n" : "; higher is better)\n\n");
-        out.append("Median of every measurement iteration; ").append(first.settings()).append(".\n\n");
-
-        // medians, with a scaling column per parameter set when the class varies thread counts
-        List<String> header = new ArrayList<>(List.of("benchmark"));
-        columns.forEach(c -> header.add(c.label()));
-        List<Map<String, String>> scalingSets = new ArrayList<>();
-        int maxThreads = threadCounts.stream().mapToInt(Integer::intValue).max().orElse(1);
-        int minThreads = threadCounts.stream().mapToInt(Integer::intValue).min().orElse(1);
-        if (threadColumns) {
-            columns.stream().map(Column::params).distinct().forEach(scalingSets::add);
-            scalingSets.forEach(p -> header.add(new Column(p, 0).prefix() + "threads=" + maxThreads + " / threads="
-                    + minThreads));
-        }
-        table(out, header);
-        for (String row : rows) {
-            List<String> line = new ArrayList<>(List.of(row));
-            Map<Column, Double> rowCells = cells.get(row);
-            columns.forEach(c -> line.add(format(rowCells.get(c))));
-            for (Map<String, String> p : scalingSets) {
-                Double top = rowCells.get(new Column(p, maxThreads));
-                Double base = rowCells.get(new Column(p, minThreads));
-                line.add(top == null || base == null ? "-" : String.format(Locale.ROOT, "%.2fx", top / base));
+        ClassTables(List<Result> results, BiFunction<String, String, Role> roleOf) {
+            first = results.getFirst();
+            time = !first.mode().equals("thrpt");
+            results.forEach(r -> threadCounts.add(r.threads()));
+            boolean threadColumns = threadCounts.size() > 1;
+            for (Result r : results) {
+                cells.computeIfAbsent(r.row(), k -> new LinkedHashMap<>())
+                        .put(new Column(r.params(), threadColumns ? r.threads() : 0), r.median());
+                settings.computeIfAbsent(r.settings(), k -> new LinkedHashSet<>()).add(r.row());
             }
-            out.append(line(line));
+            columns = cells.values().stream().flatMap(m -> m.keySet().stream()).distinct().sorted(Column.ORDER)
+                    .toList();
+            List<String> sorted = new ArrayList<>(cells.keySet());
+            sorted.sort(Comparator.comparing((String row) -> !row.startsWith(OURS)));
+            rows = List.copyOf(sorted);
+            rows.forEach(row -> roles.put(row, roleOf.apply(first.benchmark(), row)));
+            ours = rows.stream().filter(r -> r.startsWith(OURS)).toList();
+            peers = rows.stream().filter(r -> !r.startsWith(OURS)).toList();
         }
 
-        // ratios of offpool to each peer
-        List<String> peers = rows.stream().filter(r -> !r.startsWith(OURS)).toList();
-        List<String> ours = rows.stream().filter(r -> r.startsWith(OURS)).toList();
-        if (peers.isEmpty() || ours.isEmpty()) {
-            return;
+        void render(StringBuilder out) {
+            out.append("\n### ").append(first.className()).append(" (").append(first.mode()).append(", ")
+                    .append(first.unit()).append(time ? "; lower is better)\n\n" : "; higher is better)\n\n");
+            settingsLine(out);
+            medians(out);
+            if (threadCounts.size() > 1) {
+                scaling(out);
+            }
+            strongestPeers(out);
+            ratios(out);
         }
-        out.append("\nRatio offpool / peer (").append(time ? "time: below 1 means offpool is faster"
-                : "throughput: above 1 means offpool is faster").append(").\n\n");
-        List<String> ratioHeader = new ArrayList<>(List.of("peer", "offpool side"));
-        columns.forEach(c -> ratioHeader.add(c.label()));
-        table(out, ratioHeader);
-        for (String peer : peers) {
-            String reference = versus.apply(first.benchmark(), peer).filter(cells::containsKey)
-                    .orElse(cells.containsKey(DEFAULT_REFERENCE) ? DEFAULT_REFERENCE
-                            : ours.size() == 1 ? ours.getFirst() : null);
-            if (reference == null) {
-                continue;
+
+        private void settingsLine(StringBuilder out) {
+            out.append("Median of every measurement iteration; ");
+            if (settings.size() == 1) {
+                out.append(first.settings()).append(".\n\n");
+                return;
             }
-            List<String> line = new ArrayList<>(List.of(peer, reference));
-            for (Column c : columns) {
-                Double mine = cells.get(reference).get(c);
-                Double theirs = cells.get(peer).get(c);
-                line.add(mine == null || theirs == null ? "-" : format(mine / theirs));
+            List<String> parts = new ArrayList<>();
+            settings.forEach((line, its) -> parts.add(line + " for " + String.join(", ", its)));
+            out.append(String.join("; and ", parts)).append(".\n\n");
+        }
+
+        private void medians(StringBuilder out) {
+            boolean works = rows.stream().anyMatch(row -> roles.get(row).work() != null);
+            List<String> header = new ArrayList<>(List.of("benchmark"));
+            if (works) {
+                header.add("work");
             }
-            out.append(line(line));
+            columns.forEach(c -> header.add(c.label()));
+            table(out, header, works ? 2 : 1);
+            for (String row : rows) {
+                List<String> line = new ArrayList<>(List.of(row));
+                if (works) {
+                    String work = roles.get(row).work();
+                    line.add(work == null ? "" : work);
+                }
+                columns.forEach(c -> line.add(format(cells.get(row).get(c))));
+                out.append(line(line));
+            }
+        }
+
+        private void scaling(StringBuilder out) {
+            int most = threadCounts.stream().mapToInt(Integer::intValue).max().orElseThrow();
+            int fewest = threadCounts.stream().mapToInt(Integer::intValue).min().orElseThrow();
+            List<Map<String, String>> parameterSets = columns.stream().map(Column::params).distinct().toList();
+            // More threads sharing the work: perfect is the same time per operation, or throughput times the threads.
+            double perfect = time ? 1 : (double) most / fewest;
+            out.append(String.format(Locale.ROOT, "\nScaling: threads=%d / threads=%d (%s; %.2fx is perfect).\n\n",
+                    most, fewest, time ? "time per operation" : "throughput", perfect));
+            List<String> header = new ArrayList<>(List.of("benchmark"));
+            parameterSets.forEach(p -> header.add(new Column(p, 0).label()));
+            table(out, header, 1);
+            for (String row : rows) {
+                List<String> line = new ArrayList<>(List.of(row));
+                for (Map<String, String> p : parameterSets) {
+                    Double top = cells.get(row).get(new Column(p, most));
+                    Double base = cells.get(row).get(new Column(p, fewest));
+                    line.add(top == null || base == null ? "-" : String.format(Locale.ROOT, "%.2fx", top / base));
+                }
+                out.append(line(line));
+            }
+        }
+
+        /** One table per work that offpool rows do: per parameter set, the fastest peer doing it and beside it. */
+        private void strongestPeers(StringBuilder out) {
+            Map<String, List<String>> oursByWork = new LinkedHashMap<>();
+            for (String row : ours) {
+                String work = roles.get(row).work();
+                if (work != null) {
+                    oursByWork.computeIfAbsent(work, k -> new ArrayList<>()).add(row);
+                }
+            }
+            oursByWork.forEach((work, mine) -> {
+                Set<String> works = new LinkedHashSet<>(List.of(work));
+                mine.forEach(row -> works.addAll(roles.get(row).beside()));
+                List<String> compared = works.stream().filter(w -> peers.stream()
+                        .anyMatch(p -> w.equals(roles.get(p).work()))).toList();
+                if (compared.isEmpty()) {
+                    return;
+                }
+                List<String> others = compared.stream().filter(w -> !w.equals(work)).map(w -> "\"" + w + "\"")
+                        .toList();
+                out.append("\noffpool doing \"").append(work).append("\" against ");
+                if (compared.getFirst().equals(work)) {
+                    out.append("the strongest peer doing the same work");
+                    if (!others.isEmpty()) {
+                        out.append(", and beside it the strongest doing ").append(String.join(", ", others));
+                    }
+                } else {
+                    out.append("the strongest doing ").append(String.join(", ", others))
+                            .append(" (no peer doing the same work is in these results)");
+                }
+                out.append(": at each parameter set the ").append(time ? "fastest" : "highest-throughput")
+                        .append(" such peer, its median and offpool / it (").append(ratioMeaning()).append(").\n\n");
+                List<String> header = new ArrayList<>(List.of("parameters"));
+                header.addAll(mine);
+                Set<Integer> text = new LinkedHashSet<>(List.of(0));
+                for (String w : compared) {
+                    text.add(header.size());
+                    header.add("strongest: " + w);
+                    header.add(first.unit());
+                    mine.forEach(row -> header.add(row + " / it"));
+                }
+                table(out, header, text);
+                // A parameter set none of these offpool rows ran (another row's parameters) has nothing to compare.
+                for (Column c : columns.stream().filter(c -> mine.stream().anyMatch(row -> cells.get(row)
+                        .containsKey(c))).toList()) {
+                    List<String> line = new ArrayList<>(List.of(c.label()));
+                    mine.forEach(row -> line.add(format(cells.get(row).get(c))));
+                    for (String w : compared) {
+                        String best = strongest(w, c);
+                        line.add(best == null ? "-" : best);
+                        line.add(best == null ? "-" : format(cells.get(best).get(c)));
+                        mine.forEach(row -> line.add(ratio(row, best, c)));
+                    }
+                    out.append(line(line));
+                }
+            });
+        }
+
+        /** {@return the peer doing {@code work} with the best score in {@code column}, or {@code null} if none} */
+        private String strongest(String work, Column column) {
+            String best = null;
+            for (String peer : peers) {
+                Double score = cells.get(peer).get(column);
+                if (!work.equals(roles.get(peer).work()) || score == null || score.isNaN()) {
+                    continue;
+                }
+                double bestScore = best == null ? Double.NaN : cells.get(best).get(column);
+                if (best == null || (time ? score < bestScore : score > bestScore)) {
+                    best = peer;
+                }
+            }
+            return best;
+        }
+
+        private void ratios(StringBuilder out) {
+            if (peers.isEmpty() || ours.isEmpty()) {
+                return;
+            }
+            out.append("\nEach peer against one offpool row: offpool / peer (").append(ratioMeaning())
+                    .append(").\n\n");
+            // Only parameter sets some offpool row ran; a peer sharing none with its reference has no ratio to show.
+            List<Column> compared = columns.stream().filter(c -> ours.stream().anyMatch(row -> cells.get(row)
+                    .containsKey(c))).toList();
+            List<String> header = new ArrayList<>(List.of("peer", "offpool side"));
+            compared.forEach(c -> header.add(c.label()));
+            table(out, header, 2);
+            for (String peer : peers) {
+                String reference = reference(peer);
+                if (reference == null || compared.stream().noneMatch(c -> cells.get(peer).containsKey(c)
+                        && cells.get(reference).containsKey(c))) {
+                    continue;
+                }
+                List<String> line = new ArrayList<>(List.of(peer, reference));
+                compared.forEach(c -> line.add(ratio(reference, peer, c)));
+                out.append(line(line));
+            }
+        }
+
+        /** {@return the offpool row {@code peer} is compared with on its own, or {@code null} if there is none} */
+        private String reference(String peer) {
+            Role role = roles.get(peer);
+            if (role.versus() != null && cells.containsKey(role.versus())) {
+                return role.versus();
+            }
+            List<String> sameWork = ours.stream().filter(row -> role.work() != null
+                    && role.work().equals(roles.get(row).work())).toList();
+            if (!sameWork.isEmpty()) {
+                return sameWork.contains(DEFAULT_REFERENCE) ? DEFAULT_REFERENCE : sameWork.getFirst();
+            }
+            if (cells.containsKey(DEFAULT_REFERENCE)) {
+                return DEFAULT_REFERENCE;
+            }
+            return ours.size() == 1 ? ours.getFirst() : null;
+        }
+
+        private String ratio(String mine, String theirs, Column column) {
+            if (theirs == null) {
+                return "-";
+            }
+            Double a = cells.get(mine).get(column);
+            Double b = cells.get(theirs).get(column);
+            return a == null || b == null ? "-" : format(a / b);
+        }
+
+        private String ratioMeaning() {
+            return time ? "time: below 1 means offpool is faster" : "throughput: above 1 means offpool is faster";
         }
     }
 
@@ -253,24 +427,32 @@ public final class ResultTable {
         }
     }
 
-    /** {@return the {@link Versus} on a method of the row (same name, {@code name_suffix}, or its group)} */
-    private static Optional<String> versusAnnotation(String benchmarkClass, String row) {
+    /**
+     * {@return the {@link Versus} and {@link Work} on the methods of a row (same name, {@code name_suffix}, or its
+     * group)}
+     */
+    static Role annotatedRole(String benchmarkClass, String row) {
         Class<?> type;
         try {
             type = Class.forName(benchmarkClass, false, ResultTable.class.getClassLoader());
         } catch (ClassNotFoundException e) {
-            return Optional.empty();
+            return Role.NONE;
         }
+        String versus = null;
+        Work work = null;
         for (Method m : type.getMethods()) {
             Group group = m.getAnnotation(Group.class);
             boolean ofRow = m.getName().equals(row) || m.getName().startsWith(row + "_")
                     || (group != null && group.value().equals(row));
-            Versus v = m.getAnnotation(Versus.class);
-            if (ofRow && v != null) {
-                return Optional.of(v.value());
+            if (!ofRow) {
+                continue;
             }
+            Versus v = m.getAnnotation(Versus.class);
+            versus = v != null ? v.value() : versus;
+            work = m.isAnnotationPresent(Work.class) ? m.getAnnotation(Work.class) : work;
         }
-        return Optional.empty();
+        return new Role(versus, work == null ? null : work.value(), work == null ? List.of()
+                : List.of(work.beside()));
     }
 
     private static String jdkLine(Object json) {
@@ -283,11 +465,21 @@ public final class ResultTable {
                 + "; JMH " + entry.get("jmhVersion");
     }
 
-    private static void table(StringBuilder out, List<String> header) {
+    /** Appends a header and its rule: the first {@code leadingText} columns left-aligned, numbers right-aligned. */
+    private static void table(StringBuilder out, List<String> header, int leadingText) {
+        Set<Integer> text = new LinkedHashSet<>();
+        for (int i = 0; i < leadingText; i++) {
+            text.add(i);
+        }
+        table(out, header, text);
+    }
+
+    /** Appends a header and its rule: the columns at {@code text} left-aligned, the others (numbers) right-aligned. */
+    private static void table(StringBuilder out, List<String> header, Set<Integer> text) {
         out.append(line(header));
-        List<String> rule = new ArrayList<>(List.of("---"));
-        for (int i = 1; i < header.size(); i++) {
-            rule.add(i == 1 && header.get(1).equals("offpool side") ? "---" : "---:");
+        List<String> rule = new ArrayList<>();
+        for (int i = 0; i < header.size(); i++) {
+            rule.add(text.contains(i) ? "---" : "---:");
         }
         out.append(line(rule));
     }

@@ -1,0 +1,89 @@
+package dev.offpool.internal.pool;
+
+/**
+ * One pool: a power-of-two slice of an arena, aligned to its size, serving one size class at a time. Its header is
+ * on the Java heap (this object and its {@link BlockTable}); the pool's memory holds nothing but blocks, and a free
+ * block's first 8 bytes link it to the next free block of the pool.
+ *
+ * <h2>States (obmalloc.c's pool table, plus claims)</h2>
+ * <pre>
+ *  state          table     in ring   claimant   used              how it gets there
+ *  unused         null      no        none       0                 arena opened; last block came back
+ *  claimed        class c   no        a cache    any               a thread cache took it to carve from
+ *  partly used    class c   yes       none       0 &lt; used &lt; cap    claimant gave it up with free blocks left;
+ *                                                                  a block came back to a full pool
+ *  full           class c   no        none       cap (none free)   claimant carved its last block
+ * </pre>
+ * Transitions: unused -&gt; claimed (adopted for class c by a refill, or taken from the ring's head); claimed -&gt;
+ * partly used / full / unused (its claimant moves on or is drained, by what is left); partly used -&gt; full (the
+ * uncached refill path carves its last block) and -&gt; unused (its last used block comes back); full -&gt; partly used
+ * (a block comes back). An unused pool may also be <em>discarded</em>: its pages handed back to the OS, the pool
+ * still reserved in its arena.
+ *
+ * <p>{@code used} counts blocks out of the pool: held by callers, by pooled arenas, or sitting in thread caches.
+ * Every mutable field is guarded by the lock of the pool's heap size class while the pool serves a class, and by the
+ * heap's arena lock while it is unused. {@link #table} is also read without a lock by frees (see
+ * {@link BlockTable}).
+ */
+final class Pool {
+    final PoolArena arena;
+    /** Index of the pool within its arena. */
+    final int index;
+    /** Address of the pool's first byte and first block; a multiple of the pool size. */
+    final long address;
+    /** {@code address - arena.base}: where the pool starts in the arena's segment. */
+    final long offset;
+
+    /** The class served and the blocks' states, or null while unused. Replaced, never mutated, on a class change. */
+    BlockTable table;
+    /** The table of the class last served while the pool is unused (every state FREE); reused if it comes back. */
+    BlockTable lastTable;
+    /** Blocks out of the pool: held by callers or pooled arenas, or sitting in thread caches. */
+    int used;
+    /** Address of the first block on the pool's free list, or 0. */
+    long freeHead;
+    /** Blocks carved so far: blocks at index {@code >= carved} have never been handed out (lazy carving). */
+    int carved;
+    /** True while every byte from the carve mark on is known to read as zero (fresh or zeroing-discarded memory). */
+    boolean pristine;
+
+    /** Links in the class's ring of partly used pools, or ({@code next} only) in the arena's unused list. */
+    Pool prev;
+    Pool next;
+    /** True while the pool sits in its class's ring. */
+    boolean inRing;
+    /** The thread cache carving from this pool, or null. A claimed pool stays out of the ring. */
+    ThreadCache claimant;
+
+    /** Links in the heap's oldest-first list of unused pools whose pages are still resident (arena lock). */
+    Pool residentPrev;
+    Pool residentNext;
+    /** True while on that list. */
+    boolean resident;
+
+    Pool(PoolArena arena, int index, long address) {
+        this.arena = arena;
+        this.index = index;
+        this.address = address;
+        this.offset = address - arena.base;
+        this.pristine = true;
+    }
+
+    /** {@return true if the pool can hand out another block without a new pool} */
+    boolean hasFreeBlock() {
+        return freeHead != 0 || carved < table.capacity;
+    }
+
+    /** {@return the size class served, or -1 while unused} */
+    int sizeClass() {
+        BlockTable t = table;
+        return t == null ? -1 : t.sizeClass;
+    }
+
+    @Override
+    public String toString() {
+        BlockTable t = table;
+        return "pool " + index + " of arena 0x" + Long.toHexString(arena.base) + " at 0x" + Long.toHexString(address)
+                + (t == null ? " (unused)" : " (" + t.blockSize + " B blocks, " + used + " used)");
+    }
+}
