@@ -16,6 +16,18 @@ class RedirectedBufferIT {
     }
 
     @Test
+    void globalScopeBuffersBehaveAsTheJdksToo() {
+        ForkedJvm.app().agentOptions("bufferScope=global").run("com.example.bufferapps.BufferBehaviourApp")
+                .assertChecksPass();
+    }
+
+    @Test
+    void globalScopeBlocksComeBackWhenBuffersDie() {
+        ForkedJvm.app().agentOptions("bufferScope=global").run("com.example.bufferapps.GcReleaseApp")
+                .assertChecksPass();
+    }
+
+    @Test
     void blocksComeBackWhenBuffersDieAndLiveViewsKeepTheirBlocks() {
         ForkedJvm.Result result = ForkedJvm.app().run("com.example.bufferapps.GcReleaseApp").assertChecksPass();
         for (String check : new String[] {"droppedBuffersAreFreedByTheGc", "poolShowsNoBlockInUse",

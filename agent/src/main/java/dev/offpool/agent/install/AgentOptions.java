@@ -23,9 +23,11 @@ import java.util.function.LongSupplier;
  * @param reportTo            {@code stderr} or a file path
  * @param honourInvokeCleaner whether {@code Unsafe.invokeCleaner} call sites free redirected buffers
  * @param sites               whether each call site keeps counters
+ * @param regionScope         {@code bufferScope=region}: buffers are bound to their region's scope
  */
 record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int maxBytes, long limitBytes,
-                    long reportIntervalMillis, String reportTo, boolean honourInvokeCleaner, boolean sites) {
+                    long reportIntervalMillis, String reportTo, boolean honourInvokeCleaner, boolean sites,
+                    boolean regionScope) {
 
     /** The prefix of the system properties that set options. */
     static final String PROPERTY_PREFIX = "offpool.agent.";
@@ -50,10 +52,12 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
                                                  DURATION: 0, or a whole number with ms, s or m
               reportTo=stderr|PATH               where reports go (default stderr); a file is appended to
               honourInvokeCleaner=true|false     Unsafe.invokeCleaner frees redirected buffers (default true)
-              sites=true|false                   per-call-site accounting (default true)""";
+              sites=true|false                   per-call-site accounting (default true)
+              bufferScope=region|global          region: buffers bound to the scope of their block's region;
+                                                 global: unscoped, like the JDK's own (default region)""";
 
     private static final List<String> KEYS = List.of("enabled", "include", "exclude", "minBytes", "maxBytes", "limit",
-            "report", "reportTo", "honourInvokeCleaner", "sites");
+            "report", "reportTo", "honourInvokeCleaner", "sites", "bufferScope");
 
     /**
      * Reads the options.
@@ -94,7 +98,9 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
         String reportTo = reader.text("reportTo", "stderr");
         boolean honour = reader.bool("honourInvokeCleaner", true);
         boolean sites = reader.bool("sites", true);
-        return new AgentOptions(enabled, selection, minBytes, maxBytes, limit, report, reportTo, honour, sites);
+        boolean regionScope = reader.choice("bufferScope", "region", "region", "global").equals("region");
+        return new AgentOptions(enabled, selection, minBytes, maxBytes, limit, report, reportTo, honour, sites,
+                regionScope);
     }
 
     /** {@return the limit in bytes: the option, or {@code jdkLimit} when it was not given} */
@@ -121,6 +127,19 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
                 case "false" -> false;
                 default -> throw bad(key, value, "not true or false");
             };
+        }
+
+        String choice(String key, String otherwise, String... choices) {
+            String value = values.get(key);
+            if (value == null) {
+                return otherwise;
+            }
+            for (String choice : choices) {
+                if (choice.equalsIgnoreCase(value)) {
+                    return choice;
+                }
+            }
+            throw bad(key, value, "not one of " + String.join(", ", choices));
         }
 
         String text(String key, String otherwise) {

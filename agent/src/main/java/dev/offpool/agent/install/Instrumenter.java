@@ -57,7 +57,7 @@ final class Instrumenter {
 
     static void install(AgentOptions options, Instrumentation inst, boolean attached) {
         RedirectConfig config = new RedirectConfig(options.minBytes(), options.maxBytes(),
-                options.limitBytes(Instrumenter::jdkDirectMemoryLimit), options.sites(),
+                options.limitBytes(Instrumenter::jdkDirectMemoryLimit), options.sites(), options.regionScope(),
                 options.reportIntervalMillis(), options.reportTo(),
                 "allocate".equals(System.getProperty("offpool.agentFault")));
         Redirector.start(config);

@@ -7,13 +7,16 @@ package dev.offpool.agent.redirect;
  * @param maxBytes             the largest request redirected, at least {@code minBytes}
  * @param limitBytes           the most bytes redirected buffers may hold at once; past it requests fall back
  * @param sites                whether each call site keeps its own counters
+ * @param regionScope          true: buffers are views of the block's segment, bound to the scope of the region its
+ *                             block lies in; false: views of the block through a global-scope segment, as unscoped
+ *                             as the JDK's own direct buffers
  * @param reportIntervalMillis how often the report is written; 0 writes it only at exit
  * @param reportTo             {@code "stderr"} or a file path the report is appended to
  * @param injectFault          when true every redirect fails inside the runtime (a testing aid that exercises the
  *                             fallback; set by the {@code offpool.agentFault=allocate} system property)
  */
-public record RedirectConfig(int minBytes, int maxBytes, long limitBytes, boolean sites, long reportIntervalMillis,
-                             String reportTo, boolean injectFault) {
+public record RedirectConfig(int minBytes, int maxBytes, long limitBytes, boolean sites, boolean regionScope,
+                             long reportIntervalMillis, String reportTo, boolean injectFault) {
 
     /** The {@code reportTo} value that selects standard error. */
     public static final String STDERR = "stderr";

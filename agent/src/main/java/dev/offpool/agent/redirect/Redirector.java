@@ -19,8 +19,11 @@ import java.util.concurrent.atomic.LongAdder;
  * public view is {@link dev.offpool.agent.Redirects}.
  *
  * <h2>A redirected buffer</h2>
- * {@code OffPool.global().allocate(capacity).asByteBuffer()}: a real direct buffer over a zeroed pool block,
- * big-endian, position 0, limit = capacity = the request. A {@link BlockRecord} (a phantom reference to that root
+ * A real direct buffer over a zeroed pool block, big-endian, position 0, limit = capacity = the request. With
+ * {@code bufferScope=region} (the default) it is {@code OffPool.global().allocate(capacity).asByteBuffer()}, bound
+ * to the scope of the region its block lies in; with {@code bufferScope=global} it is a view of the block through a
+ * global-scope segment ({@code allocateAddress}, then a slice of all memory), as unscoped as the JDK's own direct
+ * buffers. agent/README.md, "Buffer scope", weighs the two. A {@link BlockRecord} (a phantom reference to that root
  * buffer) goes into the {@link BlockTable}; the root's identity is what an explicit free is checked against.
  *
  * <h2>Release, and why it is exactly once</h2>
@@ -61,6 +64,13 @@ public final class Redirector {
     private static final int FREES_PER_ALLOCATION = 2;
     /** How long the reference queue stays quiet before the release thread frees the remaining dead blocks itself. */
     private static final long QUIET_MILLIS = 20;
+    /**
+     * All memory, in the global scope: {@code bufferScope=global} buffers are views of it, so an access checks no
+     * region scope, as with the JDK's own direct buffers. (A restricted method, once; the runtime needs native access
+     * anyway.)
+     */
+    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
     private static RedirectConfig startConfig; // written once by start(), before Active is initialized
     private static volatile boolean started;
 
@@ -73,6 +83,7 @@ public final class Redirector {
     private final int maxBytes;
     private final long limitBytes;
     private final boolean sites;
+    private final boolean regionScope;
     private final boolean injectFault;
     private final BlockTable table = new BlockTable();
     private final ReferenceQueue<ByteBuffer> queue = new ReferenceQueue<>();
@@ -99,6 +110,7 @@ public final class Redirector {
         this.maxBytes = config.maxBytes();
         this.limitBytes = config.limitBytes();
         this.sites = config.sites();
+        this.regionScope = config.regionScope();
         this.injectFault = config.injectFault();
         Thread.ofPlatform().daemon().name("offpool-agent-release").start(this::drainQueue);
     }
@@ -180,8 +192,14 @@ public final class Redirector {
             if (injectFault) {
                 throw new IllegalStateException("offpool agent: injected fault (offpool.agentFault=allocate)");
             }
-            MemorySegment segment = pool.allocate(capacity);
-            address = segment.address();
+            MemorySegment segment;
+            if (regionScope) {
+                segment = pool.allocate(capacity);
+                address = segment.address();
+            } else {
+                address = pool.allocateAddress(capacity);
+                segment = EVERYTHING.asSlice(address, capacity);
+            }
             ByteBuffer buffer = segment.asByteBuffer();
             table.add(new BlockRecord(buffer, queue, address, capacity, site));
             registered = true;

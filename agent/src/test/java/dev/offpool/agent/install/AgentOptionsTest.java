@@ -27,6 +27,7 @@ class AgentOptionsTest {
         assertEquals("stderr", options.reportTo());
         assertTrue(options.honourInvokeCleaner());
         assertTrue(options.sites());
+        assertTrue(options.regionScope(), "buffers are bound to their region's scope by default");
         assertEquals(List.of("*"), options.selection().include());
         assertEquals(List.of("java.*", "javax.*", "jdk.*", "sun.*", "com.sun.*"), options.selection().exclude());
     }
@@ -34,7 +35,8 @@ class AgentOptionsTest {
     @Test
     void everyKeyIsReadInItsForm() {
         AgentOptions options = parse("enabled=false,include=com.acme.*:org.x.Y,exclude=,minBytes=2k,maxBytes=1m,"
-                + "limit=3g,report=250ms,reportTo=/tmp/r.txt,honourInvokeCleaner=false,sites=false");
+                + "limit=3g,report=250ms,reportTo=/tmp/r.txt,honourInvokeCleaner=false,sites=false,"
+                + "bufferScope=global");
         assertFalse(options.enabled());
         assertEquals(List.of("com.acme.*", "org.x.Y"), options.selection().include());
         assertEquals(List.of(), options.selection().exclude());
@@ -45,6 +47,7 @@ class AgentOptionsTest {
         assertEquals("/tmp/r.txt", options.reportTo());
         assertFalse(options.honourInvokeCleaner());
         assertFalse(options.sites());
+        assertFalse(options.regionScope());
     }
 
     @Test
@@ -76,6 +79,7 @@ class AgentOptionsTest {
                 {"sites=yes", "bad option 'sites=yes': not true or false"},
                 {"include=com.acme.*.Foo", "pattern 'com.acme.*.Foo': '*' cannot appear in a class name except"},
                 {"reportTo=", "bad option 'reportTo=': empty"},
+                {"bufferScope=chunk", "bad option 'bufferScope=chunk': not one of region, global"},
                 {"limits=1", "unknown key 'limits'"},
                 {"sites", "'sites' is not key=value"}}) {
             AgentOptionException e = assertThrows(AgentOptionException.class, () -> parse(bad[0]), bad[0]);
