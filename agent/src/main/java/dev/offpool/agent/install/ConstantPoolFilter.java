@@ -1,0 +1,70 @@
+package dev.offpool.agent.install;
+
+import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
+
+import java.lang.instrument.IllegalClassFormatException;
+import java.nio.charset.StandardCharsets;
+import java.security.ProtectionDomain;
+
+/**
+ * Skips classes that cannot hold a call site to redirect before Byte Buddy parses them. A class that calls
+ * {@code allocateDirect} (or {@code invokeCleaner}) has that name as a UTF-8 entry of its constant pool, so a class
+ * file that lacks the bytes needs no work: most classes of an application are rejected by one scan of their bytes
+ * instead of a parse and a rewrite. Classes that contain the bytes go to Byte Buddy, which decides precisely.
+ */
+final class ConstantPoolFilter extends ResettableClassFileTransformer.WithDelegation {
+    private static final byte[] ALLOCATE_DIRECT = "allocateDirect".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] INVOKE_CLEANER = "invokeCleaner".getBytes(StandardCharsets.UTF_8);
+
+    private final boolean invokeCleaner;
+
+    ConstantPoolFilter(ResettableClassFileTransformer transformer, boolean invokeCleaner) {
+        super(transformer);
+        this.invokeCleaner = invokeCleaner;
+    }
+
+    @Override
+    public byte[] transform(ClassLoader loader, String className, Class<?> classBeingRedefined,
+                            ProtectionDomain protectionDomain, byte[] classFile)
+            throws IllegalClassFormatException {
+        if (!mayCallRedirected(classFile)) {
+            return null;
+        }
+        return classFileTransformer.transform(loader, className, classBeingRedefined, protectionDomain, classFile);
+    }
+
+    @Override
+    public byte[] transform(Module module, ClassLoader loader, String className, Class<?> classBeingRedefined,
+                            ProtectionDomain protectionDomain, byte[] classFile)
+            throws IllegalClassFormatException {
+        if (!mayCallRedirected(classFile)) {
+            return null;
+        }
+        return classFileTransformer.transform(module, loader, className, classBeingRedefined, protectionDomain,
+                classFile);
+    }
+
+    private boolean mayCallRedirected(byte[] classFile) {
+        return classFile != null && (contains(classFile, ALLOCATE_DIRECT)
+                || invokeCleaner && contains(classFile, INVOKE_CLEANER));
+    }
+
+    /** {@return true if {@code needle} occurs in {@code haystack}} A first-byte scan, then a compare. */
+    static boolean contains(byte[] haystack, byte[] needle) {
+        byte first = needle[0];
+        int last = haystack.length - needle.length;
+        outer:
+        for (int i = 0; i <= last; i++) {
+            if (haystack[i] != first) {
+                continue;
+            }
+            for (int j = 1; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+}

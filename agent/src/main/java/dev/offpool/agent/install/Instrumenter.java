@@ -1,0 +1,148 @@
+package dev.offpool.agent.install;
+
+import dev.offpool.agent.redirect.BufferRedirect;
+import dev.offpool.agent.redirect.CallReceiver;
+import dev.offpool.agent.redirect.RedirectConfig;
+import dev.offpool.agent.redirect.Redirector;
+import net.bytebuddy.ByteBuddy;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.asm.MemberSubstitution;
+import net.bytebuddy.asm.MemberSubstitution.Substitution.Chain.Step.ForDelegation;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.dynamic.DynamicType;
+import net.bytebuddy.dynamic.scaffold.TypeValidation;
+import net.bytebuddy.implementation.bytecode.assign.Assigner;
+import net.bytebuddy.utility.JavaModule;
+
+import java.lang.instrument.Instrumentation;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.sun.management.HotSpotDiagnosticMXBean;
+
+import static net.bytebuddy.matcher.ElementMatchers.any;
+import static net.bytebuddy.matcher.ElementMatchers.isDeclaredBy;
+import static net.bytebuddy.matcher.ElementMatchers.isStatic;
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.none;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+/**
+ * Declares the instrumentation with Byte Buddy: in every selected class, {@link MemberSubstitution} rewrites
+ * <pre>
+ *   ByteBuffer.allocateDirect(int)                 to BufferRedirect.allocateDirect(int, siteId)
+ *   unsafe.invokeCleaner(ByteBuffer)               to BufferRedirect.invokeCleaner(ByteBuffer, unsafe)
+ * </pre>
+ * (the second only with {@code honourInvokeCleaner}). No bytecode is written by hand: the substitutions are
+ * delegations to those two methods, whose parameters Byte Buddy binds to the original call's arguments, its receiver
+ * ({@link CallReceiver}) and the site id ({@link SiteIdBinding}).
+ *
+ * <p>Byte Buddy's default is to leave synthetic methods alone; lambda bodies are synthetic methods of the class that
+ * declares the lambda, and a call to {@code allocateDirect} inside one is an ordinary call site, so nothing is
+ * ignored here ({@code ignore(none())}).
+ *
+ * <p>Only method bodies change ({@code disableClassFormatChanges}), which is what retransformation allows, so the
+ * same declaration serves {@code premain} and an attach: on attach, {@code RETRANSFORMATION} rewrites the selected
+ * classes already loaded. Classes of the bootstrap and platform loaders (the JDK) and offpool's own classes are
+ * ignored. Classes whose bytes name neither method are skipped before Byte Buddy parses them
+ * ({@link ConstantPoolFilter}), so start-up pays for the classes that allocate direct buffers, not for every class.
+ */
+final class Instrumenter {
+    /** Transformation failures printed at most; every failure leaves its class as it was. */
+    private static final int ERRORS_PRINTED = 10;
+
+    private Instrumenter() {
+    }
+
+    static void install(AgentOptions options, Instrumentation inst, boolean attached) {
+        RedirectConfig config = new RedirectConfig(options.minBytes(), options.maxBytes(),
+                options.limitBytes(Instrumenter::jdkDirectMemoryLimit), options.sites(), options.regionScope(),
+                options.reportIntervalMillis(), options.reportTo(),
+                "allocate".equals(System.getProperty("offpool.agentFault")));
+        Redirector.start(config);
+
+        MemberSubstitution substitution = MemberSubstitution.relaxed()
+                .method(named("allocateDirect").and(isStatic()).and(takesArguments(int.class))
+                        .and(isDeclaredBy(ByteBuffer.class)))
+                .replaceWithChain(ForDelegation.withCustomMapping()
+                        .bind(new SiteIdBinding())
+                        .to(entryPoint("allocateDirect", int.class, int.class)));
+        if (options.honourInvokeCleaner()) {
+            substitution = substitution
+                    .method(named("invokeCleaner").and(takesArguments(ByteBuffer.class))
+                            .and(isDeclaredBy(named("sun.misc.Unsafe"))))
+                    .replaceWithChain(ForDelegation.withCustomMapping()
+                            .bind(CallReceiver.class, new ForDelegation.OffsetMapping.ForThisReference(
+                                    TypeDescription.ForLoadedType.of(sun.misc.Unsafe.class).asGenericType(),
+                                    Assigner.Typing.STATIC, MemberSubstitution.Source.SUBSTITUTED_ELEMENT, false))
+                            .to(entryPoint("invokeCleaner", ByteBuffer.class, sun.misc.Unsafe.class)));
+        }
+        var visitor = substitution.on(any());
+        ClassSelection selection = options.selection();
+        // Byte Buddy's nexus (for initializers of generated classes, which this agent never makes) reaches for
+        // sun.misc.Unsafe when it starts, and JDK 24+ warns about that. The shade plugin relocates this constant
+        // with the rest of Byte Buddy, so the property names the agent's copy only, never the application's.
+        System.setProperty("net.bytebuddy.nexus.disabled", "true");
+        new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED).ignore(none()))
+                .disableClassFormatChanges()
+                // Before main nothing selected is loaded yet; after an attach the selected classes are rewritten.
+                .with(attached ? AgentBuilder.RedefinitionStrategy.RETRANSFORMATION
+                        : AgentBuilder.RedefinitionStrategy.DISABLED)
+                .with(new ErrorPrinter())
+                .with((AgentBuilder.TransformerDecorator) transformer ->
+                        new ConstantPoolFilter(transformer, options.honourInvokeCleaner()))
+                .ignore((type, loader, module, classBeingRedefined, domain) -> loader == null
+                        || loader == ClassLoader.getPlatformClassLoader()
+                        || ClassSelection.isOffpool(type.getName()))
+                .type(type -> selection.selects(type.getName()))
+                .transform((builder, type, loader, module, domain) -> builder.visit(visitor))
+                .installOn(inst);
+    }
+
+    private static java.lang.reflect.Method entryPoint(String name, Class<?>... parameters) {
+        try {
+            return BufferRedirect.class.getMethod(name, parameters);
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException("offpool agent: runtime jar lacks BufferRedirect." + name, e);
+        }
+    }
+
+    /**
+     * {@return the JDK's direct-memory limit: {@code -XX:MaxDirectMemorySize}, or the max heap when it is 0 (unset),
+     * as {@code java.nio.Bits} decides}
+     */
+    static long jdkDirectMemoryLimit() {
+        try {
+            HotSpotDiagnosticMXBean hotspot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+            long configured = Long.parseLong(hotspot.getVMOption("MaxDirectMemorySize").getValue());
+            if (configured > 0) {
+                return configured;
+            }
+        } catch (RuntimeException e) {
+            // Not HotSpot, or no such flag: the JDK's own default is what applies.
+        }
+        return Runtime.getRuntime().maxMemory();
+    }
+
+    /** Prints the first few transformation failures; the class concerned keeps its original code. */
+    private static final class ErrorPrinter extends AgentBuilder.Listener.Adapter {
+        private final AtomicInteger errors = new AtomicInteger();
+
+        @Override
+        public void onError(String typeName, ClassLoader classLoader, JavaModule module, boolean loaded,
+                            Throwable throwable) {
+            int n = errors.incrementAndGet();
+            if (n <= ERRORS_PRINTED) {
+                System.err.println("offpool agent: " + typeName + " keeps its original code: " + throwable
+                        + (n == ERRORS_PRINTED ? " (further failures not printed)" : ""));
+            }
+        }
+
+        @Override
+        public void onTransformation(TypeDescription typeDescription, ClassLoader classLoader, JavaModule module,
+                                     boolean loaded, DynamicType dynamicType) {
+            // Nothing to say for a success; the report counts what the redirected sites do.
+        }
+    }
+}

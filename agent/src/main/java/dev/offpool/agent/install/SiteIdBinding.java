@@ -1,0 +1,47 @@
+package dev.offpool.agent.install;
+
+import dev.offpool.agent.redirect.CallSites;
+import dev.offpool.agent.redirect.SiteId;
+import net.bytebuddy.asm.MemberSubstitution.Substitution.Chain.Step.ForDelegation.OffsetMapping;
+import net.bytebuddy.description.annotation.AnnotationDescription;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.description.method.ParameterDescription;
+import net.bytebuddy.description.type.TypeDefinition;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.implementation.bytecode.constant.IntegerConstant;
+
+import java.util.stream.Collectors;
+
+/**
+ * Binds a {@link SiteId} parameter of a redirect entry point to the calling method's site id, an {@code int}
+ * constant: the method is registered with {@link CallSites} when its class is transformed, so the call costs an
+ * {@code iconst}/{@code sipush}/{@code ldc} and nothing at run time.
+ */
+final class SiteIdBinding extends OffsetMapping.Factory.AbstractBase<SiteId> {
+
+    @Override
+    public Class<SiteId> getAnnotationType() {
+        return SiteId.class;
+    }
+
+    @Override
+    protected OffsetMapping make(TypeDescription.Generic target, AnnotationDescription.Loadable<SiteId> annotation) {
+        if (!target.represents(int.class)) {
+            throw new IllegalStateException("@SiteId must annotate an int parameter, not " + target);
+        }
+        return (assigner, typing, instrumentedType, instrumentedMethod) -> {
+            int site = CallSites.register(instrumentedType.getName(), describe(instrumentedMethod));
+            return new OffsetMapping.Resolved.ForStackManipulation(IntegerConstant.forValue(site));
+        };
+    }
+
+    /** {@return the method as the report shows it: {@code name(ParamType, ...)}} */
+    static String describe(MethodDescription method) {
+        String name = method.isConstructor() ? "<init>" : method.isTypeInitializer() ? "<clinit>" : method.getName();
+        return name + method.getParameters().stream()
+                .map(ParameterDescription::getType)
+                .map(TypeDefinition::asErasure)
+                .map(TypeDescription::getSimpleName)
+                .collect(Collectors.joining(", ", "(", ")"));
+    }
+}

@@ -1,0 +1,51 @@
+package dev.offpool.agent.redirect;
+
+import java.nio.ByteBuffer;
+import java.util.Objects;
+
+/**
+ * What instrumented call sites call instead of the JDK. The agent rewrites, in the classes it selects,
+ * <pre>
+ *   ByteBuffer.allocateDirect(n)          into  BufferRedirect.allocateDirect(n, SITE_ID)
+ *   unsafe.invokeCleaner(buffer)          into  BufferRedirect.invokeCleaner(buffer, unsafe)   (honourInvokeCleaner)
+ * </pre>
+ * where {@code SITE_ID} is an {@code int} constant registered with {@link CallSites} when the class was transformed.
+ * The class sits on the bootstrap class path, so every class loader, however isolated, resolves it to this one copy.
+ * Not API: applications use {@link dev.offpool.agent.Redirects}.
+ */
+public final class BufferRedirect {
+    private BufferRedirect() {
+    }
+
+    /**
+     * Replaces {@code ByteBuffer.allocateDirect(capacity)}.
+     *
+     * @param capacity the requested capacity
+     * @param site     the call site's id
+     * @return a direct buffer of exactly {@code capacity} bytes, zeroed, big-endian, position 0
+     * @throws IllegalArgumentException if {@code capacity} is negative, as the JDK does
+     */
+    public static ByteBuffer allocateDirect(int capacity, @SiteId int site) {
+        return Redirector.active().allocate(capacity, site);
+    }
+
+    /**
+     * Replaces {@code sun.misc.Unsafe.invokeCleaner(buffer)}: a redirected root buffer's block is freed now (a
+     * second call on it does nothing, as the JDK's second clean does nothing); any other buffer, including a slice
+     * or duplicate of a redirected one, goes to the JDK's method, which frees its own buffers and throws
+     * {@link IllegalArgumentException} for slices, duplicates and heap buffers.
+     *
+     * @param buffer the buffer to free
+     * @param unsafe the receiver of the original call
+     * @throws NullPointerException     if either is null, as the original call would
+     * @throws IllegalArgumentException from the JDK's method, for a heap buffer, a slice or a duplicate
+     */
+    @SuppressWarnings("removal")
+    public static void invokeCleaner(ByteBuffer buffer, @CallReceiver sun.misc.Unsafe unsafe) {
+        Objects.requireNonNull(unsafe);
+        if (buffer.isDirect() && Redirector.active().free(buffer)) {
+            return;
+        }
+        unsafe.invokeCleaner(buffer);
+    }
+}

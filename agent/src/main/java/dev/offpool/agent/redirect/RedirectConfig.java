@@ -1,0 +1,46 @@
+package dev.offpool.agent.redirect;
+
+/**
+ * What the redirect runtime needs to know, read once from the agent's options at start.
+ *
+ * @param minBytes             the smallest request redirected, at least 1
+ * @param maxBytes             the largest request redirected, at least {@code minBytes}
+ * @param limitBytes           the most bytes redirected buffers may hold at once; past it requests fall back
+ * @param sites                whether each call site keeps its own counters
+ * @param regionScope          true: buffers are views of the block's segment, bound to the scope of the region its
+ *                             block lies in; false: views of the block through a global-scope segment, as unscoped
+ *                             as the JDK's own direct buffers
+ * @param reportIntervalMillis how often the report is written; 0 writes it only at exit
+ * @param reportTo             {@code "stderr"} or a file path the report is appended to
+ * @param injectFault          when true every redirect fails inside the runtime (a testing aid that exercises the
+ *                             fallback; set by the {@code offpool.agentFault=allocate} system property)
+ */
+public record RedirectConfig(int minBytes, int maxBytes, long limitBytes, boolean sites, boolean regionScope,
+                             long reportIntervalMillis, String reportTo, boolean injectFault) {
+
+    /** The {@code reportTo} value that selects standard error. */
+    public static final String STDERR = "stderr";
+
+    /**
+     * Checks the values fit together.
+     *
+     * @throws IllegalArgumentException naming the first value that does not
+     */
+    public RedirectConfig {
+        if (minBytes < 1) {
+            throw new IllegalArgumentException("minBytes must be at least 1, was " + minBytes);
+        }
+        if (maxBytes < minBytes) {
+            throw new IllegalArgumentException("maxBytes " + maxBytes + " is below minBytes " + minBytes);
+        }
+        if (limitBytes < 0) {
+            throw new IllegalArgumentException("limit must not be negative, was " + limitBytes);
+        }
+        if (reportIntervalMillis < 0) {
+            throw new IllegalArgumentException("report interval must not be negative, was " + reportIntervalMillis);
+        }
+        if (reportTo == null || reportTo.isEmpty()) {
+            throw new IllegalArgumentException("reportTo must be stderr or a file path");
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package dev.offpool.agent.redirect;
+
+import dev.offpool.OffPool;
+import dev.offpool.agent.RedirectStats;
+import dev.offpool.agent.SiteStats;
+
+import java.util.List;
+
+/** Formats the agent's report: redirect counters, the top call sites by live bytes, the pool's stats table. */
+public final class RedirectReport {
+    /** Sites listed, at most; the rest are summed in one line. */
+    static final int TOP_SITES = 20;
+
+    private RedirectReport() {
+    }
+
+    /**
+     * {@return the report}
+     *
+     * @param redirector the running redirector
+     * @param when       what the heading says about the moment, such as {@code "at exit"}
+     */
+    public static String text(Redirector redirector, String when) {
+        RedirectStats stats = redirector.stats();
+        StringBuilder out = new StringBuilder();
+        out.append("=== offpool agent report (").append(when).append(") ===\n");
+        line(out, "# direct buffers redirected", stats.redirected());
+        line(out, "# fell back to the JDK", stats.fellBack());
+        line(out, "#   over the limit", stats.fellBackOverLimit());
+        line(out, "#   allocator full", stats.fellBackAllocatorFull());
+        line(out, "#   allocator closed", stats.fellBackAllocatorClosed());
+        line(out, "#   internal error", stats.fellBackInternalError());
+        line(out, "# outside minBytes..maxBytes (JDK's)", stats.outsideSizeRange());
+        line(out, "# freed by the GC", stats.freedByGc());
+        line(out, "# freed explicitly", stats.freedExplicitly());
+        line(out, "# frees that failed in the agent", stats.releaseFailures());
+        line(out, "# live redirected buffers", stats.liveBuffers());
+        line(out, "# bytes in live redirected buffers", stats.liveBytes());
+        line(out, "# limit (bytes)", stats.limitBytes());
+        Throwable error = redirector.firstInternalError();
+        if (error != null) {
+            out.append("first internal error: ").append(error).append('\n');
+        }
+        if (redirector.config().sites()) {
+            sites(out, CallSites.snapshot());
+        } else {
+            out.append("\ncall sites: not tracked (sites=false)\n");
+        }
+        out.append('\n');
+        try {
+            out.append(OffPool.global().stats().toTable());
+        } catch (RuntimeException e) {
+            out.append("offpool stats unavailable: ").append(e).append('\n');
+        }
+        return out.toString();
+    }
+
+    private static void sites(StringBuilder out, List<SiteStats> sites) {
+        out.append(String.format("%ntop call sites by live bytes%n%12s %16s %16s %14s  %s%n", "live bufs",
+                "live bytes", "peak bytes", "allocations", "site"));
+        out.append("------------ ---------------- ---------------- --------------  ----\n");
+        int shown = Math.min(TOP_SITES, sites.size());
+        for (int i = 0; i < shown; i++) {
+            SiteStats s = sites.get(i);
+            out.append(String.format("%,12d %,16d %,16d %,14d  %s%n", s.liveBuffers(), s.liveBytes(),
+                    s.peakLiveBytes(), s.allocations(), s.site()));
+        }
+        if (sites.size() > shown) {
+            long bytes = sites.subList(shown, sites.size()).stream().mapToLong(SiteStats::liveBytes).sum();
+            out.append(String.format("%12s %,16d %16s %14s  (%d more sites)%n", "", bytes, "", "",
+                    sites.size() - shown));
+        }
+        if (sites.isEmpty()) {
+            out.append("(no redirected allocation yet)\n");
+        }
+    }
+
+    /** The line format of every offpool stats table. */
+    private static void line(StringBuilder out, String label, long value) {
+        out.append(String.format("%-40s = %,18d%n", label, value));
+    }
+}

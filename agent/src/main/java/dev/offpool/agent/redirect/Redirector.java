@@ -1,0 +1,363 @@
+package dev.offpool.agent.redirect;
+
+import dev.offpool.OffPool;
+import dev.offpool.OutOfPoolMemoryException;
+import dev.offpool.agent.RedirectStats;
+import dev.offpool.spi.PageSourceException;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.ref.ReferenceQueue;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Serves redirected {@code ByteBuffer.allocateDirect} calls from {@link OffPool#global()} and frees their blocks
+ * exactly once: when the buffer dies (the GC path) or when the program frees it (the explicit path). Not API: the
+ * public view is {@link dev.offpool.agent.Redirects}.
+ *
+ * <h2>A redirected buffer</h2>
+ * A real direct buffer over a zeroed pool block, big-endian, position 0, limit = capacity = the request. With
+ * {@code bufferScope=region} (the default) it is {@code OffPool.global().allocate(capacity).asByteBuffer()}, bound
+ * to the scope of the region its block lies in; with {@code bufferScope=global} it is a view of the block through a
+ * global-scope segment ({@code allocateAddress}, then a slice of all memory), as unscoped as the JDK's own direct
+ * buffers. agent/README.md, "Buffer scope", weighs the two. A {@link BlockRecord} (a phantom reference to that root
+ * buffer) goes into the {@link BlockTable}; the root's identity is what an explicit free is checked against.
+ *
+ * <h2>Release, and why it is exactly once</h2>
+ * <pre>
+ *   allocate ──▶ table.add(record) ──┬── root and every view unreachable ─▶ GC enqueues record ─▶ table.remove(record)
+ *                                    └── free(root) / invokeCleaner(root) ─────────────────────▶ table.removeRoot(...)
+ *                                         whichever removes the record frees the block; the other finds nothing
+ * </pre>
+ * One daemon thread ({@code offpool-agent-release}) takes dead records from the reference queue and pushes them on a
+ * lock-free stack; each allocation pops up to {@value #FREES_PER_ALLOCATION} of them and frees their blocks, so a
+ * dead block goes back into the allocating thread's own cache, where its next allocation of that size finds it.
+ * When the queue has been quiet for {@value #QUIET_MILLIS} ms the release thread frees what is left itself, so a
+ * program that stops allocating still gets its blocks back.
+ * <ul>
+ *   <li>Why not free on the release thread: then every block crosses threads twice (freed into the release thread's
+ *       cache, spilled to the pools, taken back by the allocating thread through them); a profile of a GC-freed loop
+ *       had the allocating thread's cache refills as the largest cost.</li>
+ *   <li>Why not poll the reference queue from allocating threads: {@link ReferenceQueue#poll()} takes the queue's
+ *       monitor whenever the queue is not empty, which is right after a GC, while the JDK's reference handler
+ *       enqueues under the same monitor; allocating threads blocked on it for 10 to 40 ms at a time in
+ *       {@code MessageApp} (JFR {@code jdk.JavaMonitorEnter}). The stack costs one CAS per pop, no lock.</li>
+ * </ul>
+ * Each record is pushed once and popped once, so the stack cannot suffer the ABA problem. The explicit path clears
+ * the record, so the GC never enqueues it.
+ *
+ * <h2>Why not {@link java.lang.ref.Cleaner}</h2>
+ * {@code Cleaner.register} allocates a cleanable and links it into a list under a lock, and {@code clean()} unlinks
+ * it under the lock again; a phantom reference is one allocation, kept reachable by the table that the explicit path
+ * needs anyway. {@code ReleaseRegistrationBenchmark} (benchmarks module) measures both; see agent/README.md.
+ *
+ * <h2>Never break the host</h2>
+ * A request outside {@code minBytes..maxBytes}, over the {@code limit}, refused by the allocator, or failing in here
+ * for any reason goes to the JDK's own {@code allocateDirect}, and is counted. Nothing on the allocation path waits,
+ * sleeps or calls {@code System.gc()}.
+ */
+public final class Redirector {
+    /** Dead records an allocation frees, at most: more than one, so a backlog left by a GC shrinks as it allocates. */
+    private static final int FREES_PER_ALLOCATION = 2;
+    /** How long the reference queue stays quiet before the release thread frees the remaining dead blocks itself. */
+    private static final long QUIET_MILLIS = 20;
+    /**
+     * All memory, in the global scope: {@code bufferScope=global} buffers are views of it, so an access checks no
+     * region scope, as with the JDK's own direct buffers. (A restricted method, once; the runtime needs native access
+     * anyway.)
+     */
+    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+    private static RedirectConfig startConfig; // written once by start(), before Active is initialized
+    private static volatile boolean started;
+
+    private static final class Active {
+        static final Redirector INSTANCE = new Redirector(startConfig);
+    }
+
+    private final OffPool pool = OffPool.global();
+    private final int minBytes;
+    private final int maxBytes;
+    private final long limitBytes;
+    private final boolean sites;
+    private final boolean regionScope;
+    private final boolean injectFault;
+    private final BlockTable table = new BlockTable();
+    private final ReferenceQueue<ByteBuffer> queue = new ReferenceQueue<>();
+    /** Top of the stack of dead records (linked through {@link BlockRecord#nextDead}), or null. */
+    private final AtomicReference<BlockRecord> dead = new AtomicReference<>();
+
+    private final AtomicLong liveBytes = new AtomicLong();
+    private final LongAdder redirected = new LongAdder();
+    private final LongAdder outsideSizeRange = new LongAdder();
+    private final LongAdder overLimit = new LongAdder();
+    private final LongAdder allocatorFull = new LongAdder();
+    private final LongAdder allocatorClosed = new LongAdder();
+    private final LongAdder internalError = new LongAdder();
+    private final LongAdder freedByGc = new LongAdder();
+    private final LongAdder freedExplicitly = new LongAdder();
+    private final LongAdder releaseFailures = new LongAdder();
+    private volatile Throwable firstInternalError;
+
+    private final RedirectConfig config;
+
+    private Redirector(RedirectConfig config) {
+        this.config = config;
+        this.minBytes = config.minBytes();
+        this.maxBytes = config.maxBytes();
+        this.limitBytes = config.limitBytes();
+        this.sites = config.sites();
+        this.regionScope = config.regionScope();
+        this.injectFault = config.injectFault();
+        Thread.ofPlatform().daemon().name("offpool-agent-release").start(this::drainQueue);
+    }
+
+    /**
+     * Starts the runtime with its configuration. Called once by the agent, before any class is instrumented.
+     *
+     * @param config the configuration
+     * @return the running redirector
+     * @throws IllegalStateException if it was started already (the agent was attached twice)
+     */
+    public static synchronized Redirector start(RedirectConfig config) {
+        Objects.requireNonNull(config, "config");
+        if (started) {
+            throw new IllegalStateException("the offpool agent is running already; it cannot be started twice");
+        }
+        startConfig = config;
+        Redirector redirector = Active.INSTANCE;
+        started = true;
+        ReportWriter.start(redirector, config);
+        return redirector;
+    }
+
+    /** {@return true once {@link #start} has run} */
+    public static boolean isStarted() {
+        return started;
+    }
+
+    /** {@return the running redirector} Call only after {@link #start}; instrumented code cannot run before it. */
+    public static Redirector active() {
+        return Active.INSTANCE;
+    }
+
+    /** {@return the configuration it was started with} */
+    public RedirectConfig config() {
+        return config;
+    }
+
+    // -----------------------------------------------------------------------------------------------------------
+    // Allocation.
+    // -----------------------------------------------------------------------------------------------------------
+
+    /**
+     * Serves one redirected {@code allocateDirect(capacity)} call.
+     *
+     * @param capacity the request, as the caller passed it (the JDK's own path rejects negative ones)
+     * @param site     the call site's id
+     * @return a direct buffer of {@code capacity} bytes, from the pools or from the JDK
+     * @throws IllegalArgumentException if {@code capacity} is negative (thrown by the JDK's own path)
+     */
+    public ByteBuffer allocate(int capacity, int site) {
+        if (capacity < minBytes || capacity > maxBytes) {
+            outsideSizeRange.increment();
+            return ByteBuffer.allocateDirect(capacity);
+        }
+        // ---- hot path: free a dead block or two, reserve against the limit, take a block, register it ----
+        // Measured cost over the pool's own allocate: see agent/README.md, "Costs".
+        if (dead.get() != null) {
+            freeDead(FREES_PER_ALLOCATION);
+        }
+        if (liveBytes.addAndGet(capacity) > limitBytes) {
+            liveBytes.addAndGet(-capacity);
+            overLimit.increment();
+            return ByteBuffer.allocateDirect(capacity);
+        }
+        ByteBuffer buffer = redirect(capacity, site);
+        if (buffer == null) {
+            liveBytes.addAndGet(-capacity);
+            return ByteBuffer.allocateDirect(capacity);
+        }
+        return buffer;
+    }
+
+    /** {@return a pool-backed buffer, or null (counted by reason) if the block could not be had or registered} */
+    private ByteBuffer redirect(int capacity, int site) {
+        long address = 0;
+        boolean registered = false;
+        try {
+            if (injectFault) {
+                throw new IllegalStateException("offpool agent: injected fault (offpool.agentFault=allocate)");
+            }
+            MemorySegment segment;
+            if (regionScope) {
+                segment = pool.allocate(capacity);
+                address = segment.address();
+            } else {
+                address = pool.allocateAddress(capacity);
+                segment = EVERYTHING.asSlice(address, capacity);
+            }
+            ByteBuffer buffer = segment.asByteBuffer();
+            table.add(new BlockRecord(buffer, queue, address, capacity, site));
+            registered = true;
+            redirected.increment();
+            if (sites) {
+                CallSites.site(site).allocated(capacity);
+            }
+            return buffer;
+        } catch (Throwable failure) {
+            if (address != 0 && !registered) {
+                freeQuietly(address);
+            }
+            countFallback(failure);
+            return null;
+        }
+    }
+
+    private void countFallback(Throwable failure) {
+        if (failure instanceof OutOfPoolMemoryException || failure instanceof PageSourceException) {
+            allocatorFull.increment();
+        } else if (pool.isClosed()) {
+            allocatorClosed.increment();
+        } else {
+            if (firstInternalError == null) {
+                firstInternalError = failure;
+            }
+            internalError.increment();
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------------------------
+    // Release.
+    // -----------------------------------------------------------------------------------------------------------
+
+    /**
+     * Frees a redirected buffer's block now, if {@code buffer} is the root buffer of a live redirected block.
+     *
+     * @param buffer any buffer
+     * @return true if this call freed the block; false if {@code buffer} is not a redirected root buffer (a JDK
+     *         buffer, a view of a redirected one) or its block was freed already
+     * @throws NullPointerException if {@code buffer} is null
+     */
+    public boolean free(ByteBuffer buffer) {
+        if (!buffer.isDirect()) {
+            return false;
+        }
+        BlockRecord record;
+        try {
+            record = table.removeRoot(addressOf(buffer), buffer);
+        } catch (RuntimeException e) {
+            noteReleaseFailure(e);
+            return false;
+        }
+        if (record == null) {
+            return false;
+        }
+        record.clear();
+        release(record, true);
+        return true;
+    }
+
+    /** {@return true if {@code buffer} is the root buffer of a live redirected block} */
+    public boolean isRedirected(ByteBuffer buffer) {
+        return buffer.isDirect() && table.containsRoot(addressOf(buffer), buffer);
+    }
+
+    /** The buffer's base address (its index 0), from public API only. */
+    private static long addressOf(ByteBuffer buffer) {
+        return MemorySegment.ofBuffer(buffer).address() - buffer.position();
+    }
+
+    private void drainQueue() {
+        while (true) {
+            try {
+                BlockRecord record = (BlockRecord) queue.remove(QUIET_MILLIS);
+                if (record != null) {
+                    pushDead(record);
+                } else if (dead.get() != null) {
+                    freeDead(Integer.MAX_VALUE);
+                }
+            } catch (InterruptedException e) {
+                // A daemon thread with nothing else to do: interruption is not a request to stop releasing.
+                Thread.interrupted();
+            } catch (Throwable t) {
+                noteReleaseFailure(t);
+            }
+        }
+    }
+
+    private void pushDead(BlockRecord record) {
+        BlockRecord top;
+        do {
+            top = dead.get();
+            record.nextDead = top;
+        } while (!dead.compareAndSet(top, record));
+    }
+
+    /** Pops up to {@code max} dead records and frees their blocks, on the calling thread. */
+    private void freeDead(int max) {
+        for (int i = 0; i < max; i++) {
+            BlockRecord top = dead.get();
+            if (top == null || !dead.compareAndSet(top, top.nextDead)) {
+                return; // empty, or another thread took it: either way this allocation has done its share
+            }
+            top.nextDead = null;
+            releaseIfRegistered(top);
+        }
+    }
+
+    private void releaseIfRegistered(BlockRecord record) {
+        if (table.remove(record)) {
+            release(record, false);
+        }
+    }
+
+    private void release(BlockRecord record, boolean explicit) {
+        freeQuietly(record.address);
+        liveBytes.addAndGet(-record.capacity);
+        (explicit ? freedExplicitly : freedByGc).increment();
+        if (sites) {
+            CallSites.site(record.site).freed(record.capacity);
+        }
+    }
+
+    private void freeQuietly(long address) {
+        try {
+            pool.freeAddress(address);
+        } catch (RuntimeException e) {
+            // Only a bug in the agent could get here (the record was the block's one owner); it must not reach
+            // the caller, whose buffer was valid.
+            noteReleaseFailure(e);
+        }
+    }
+
+    private void noteReleaseFailure(Throwable failure) {
+        if (firstInternalError == null) {
+            firstInternalError = failure;
+        }
+        releaseFailures.increment();
+    }
+
+    // -----------------------------------------------------------------------------------------------------------
+    // Counters.
+    // -----------------------------------------------------------------------------------------------------------
+
+    /** {@return the counters now} */
+    public RedirectStats stats() {
+        long byGc = freedByGc.sum();
+        long explicit = freedExplicitly.sum();
+        long served = redirected.sum();
+        return new RedirectStats(served, outsideSizeRange.sum(), overLimit.sum(), allocatorFull.sum(),
+                allocatorClosed.sum(), internalError.sum(), byGc, explicit, releaseFailures.sum(),
+                Math.max(0, served - byGc - explicit),
+                liveBytes.get(), limitBytes);
+    }
+
+    /** {@return the first internal error seen, or null} For the report: a fallback should say why. */
+    Throwable firstInternalError() {
+        return firstInternalError;
+    }
+}

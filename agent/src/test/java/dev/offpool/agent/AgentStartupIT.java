@@ -1,0 +1,135 @@
+package dev.offpool.agent;
+
+import com.sun.tools.attach.VirtualMachine;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Options, reports, and the ways an agent meets an application: its own Byte Buddy, its loaders, an attach. */
+class AgentStartupIT {
+
+    @Test
+    void exitReportListsTheCountersAndTheCallSites() {
+        ForkedJvm.Result result = ForkedJvm.app().run("com.example.bufferapps.ReportApp", "0");
+        assertEquals(0, result.exitCode(), result::toString);
+        String report = result.stderr();
+        assertTrue(report.contains("=== offpool agent report (at exit) ==="), result::toString);
+        assertTrue(Pattern.compile("# direct buffers redirected +=  +10\\n").matcher(report).find(), report);
+        assertTrue(Pattern.compile("# bytes in live redirected buffers +=  +10,000\\n").matcher(report).find(),
+                report);
+        assertTrue(Pattern.compile(" +10 +10,000 +10,000 +10  com\\.example\\.bufferapps\\.ReportApp\\.holdMessage"
+                + "\\(int\\)\\n").matcher(report).find(), report);
+        assertTrue(report.contains("page source mmap"), report);
+    }
+
+    @Test
+    void periodicReportsGoToTheChosenFile() throws IOException {
+        Path file = Files.createTempFile("offpool-report", ".txt");
+        Files.delete(file);
+        ForkedJvm.Result result = ForkedJvm.app().agentOptions("report=100ms,reportTo=" + file)
+                .run("com.example.bufferapps.ReportApp", "1000");
+        assertEquals(0, result.exitCode(), result::toString);
+        String reports = Files.readString(file);
+        Files.delete(file);
+        assertTrue(Pattern.compile("offpool agent report \\(every 100 ms\\)").matcher(reports).results().count() >= 2,
+                reports);
+        assertTrue(reports.contains("offpool agent report (at exit)"), reports);
+        assertTrue(!result.stderr().contains("offpool agent report"), result::toString);
+    }
+
+    @Test
+    void sitesFalseTurnsCallSiteAccountingOff() {
+        ForkedJvm.Result result = ForkedJvm.app().agentOptions("sites=false")
+                .run("com.example.bufferapps.ReportApp", "0");
+        assertTrue(result.stderr().contains("call sites: not tracked (sites=false)"), result::toString);
+        assertTrue(!result.stderr().contains("ReportApp.holdMessage"), result::toString);
+    }
+
+    @Test
+    void malformedAgentOptionStopsStartUpNamingItAndListingEveryKey() {
+        ForkedJvm.Result result = ForkedJvm.app().agentOptions("minBytes=abc")
+                .run("com.example.bufferapps.ReportApp", "0");
+        assertEquals(1, result.exitCode(), result::toString);
+        assertTrue(result.stderr().startsWith("offpool agent: bad option 'minBytes=abc': not a size"),
+                result::toString);
+        for (String key : new String[] {"enabled=", "include=", "exclude=", "minBytes=", "maxBytes=", "limit=",
+                "report=", "reportTo=", "honourInvokeCleaner=", "sites=", "bufferScope="}) {
+            assertTrue(result.stderr().contains("  " + key), () -> key + " not listed:\n" + result);
+        }
+        assertTrue(!result.stdout().contains("holding"), "the app must not have run:\n" + result);
+    }
+
+    @Test
+    void unknownSystemPropertyOptionStopsStartUp() {
+        ForkedJvm.Result result = ForkedJvm.app().jvmOption("-Doffpool.agent.limt=5")
+                .run("com.example.bufferapps.ReportApp", "0");
+        assertEquals(1, result.exitCode(), result::toString);
+        assertTrue(result.stderr().contains("bad option '-Doffpool.agent.limt=5': unknown key 'limt'"),
+                result::toString);
+    }
+
+    @Test
+    void appCarryingAnotherByteBuddyVersionRuns() {
+        String appByteBuddy = System.getProperty("offpool.test.appByteBuddy");
+        ForkedJvm.Result result = ForkedJvm.app()
+                .classPath(ForkedJvm.APP_CLASSES + java.io.File.pathSeparator + appByteBuddy)
+                .run("com.example.bufferapps.OtherByteBuddyApp").assertChecksPass();
+        assertTrue(result.stdout().contains("VALUE appByteBuddy file:" + appByteBuddy), result::toString);
+    }
+
+    @Test
+    void classesOfTheAppsOwnUrlClassLoaderAreRedirected() {
+        ForkedJvm.app().run("com.example.bufferapps.PluginLoaderApp", ForkedJvm.APP_CLASSES.toString())
+                .assertChecksPass();
+    }
+
+    @Test
+    void attachingToARunningJvmRedirectsFromThenOn() throws Exception {
+        Process process = new ProcessBuilder(ForkedJvm.app().withoutAgent()
+                .jvmOption("-XX:+EnableDynamicAgentLoading").command("com.example.bufferapps.AttachApp"))
+                .redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8));
+            String ready = out.readLine();
+            assertNotNull(ready, "the app ended before it was ready");
+            Matcher pid = Pattern.compile("READY (\\d+)").matcher(ready);
+            assertTrue(pid.find(), ready);
+            VirtualMachine vm = VirtualMachine.attach(pid.group(1));
+            try {
+                vm.loadAgent(ForkedJvm.AGENT_JAR.toString(), "report=0");
+            } finally {
+                vm.detach();
+            }
+            try (Writer in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8)) {
+                in.write("go\n");
+            }
+            StringBuilder rest = new StringBuilder();
+            for (String line = out.readLine(); line != null; line = out.readLine()) {
+                rest.append(line).append('\n');
+            }
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+            String output = rest.toString();
+            assertTrue(output.contains("CHECK bufferMadeBeforeAttachStaysTheJdks ok"), output);
+            assertTrue(output.contains("CHECK loadedClassIsRetransformedOnAttach ok"), output);
+            assertTrue(output.contains("CHECKS DONE failures=0"), output);
+            assertEquals(0, process.exitValue(), output);
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.offpool.agent;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A redirected buffer behaves as the JDK's, is released exactly once, and the selection and fallbacks hold. */
+class RedirectedBufferIT {
+
+    @Test
+    void redirectedBuffersBehaveAsTheJdksAndUseTheMmapPageSource() {
+        ForkedJvm.Result result = ForkedJvm.app().run("com.example.bufferapps.BufferBehaviourApp").assertChecksPass();
+        assertTrue(result.stdout().contains("CHECK redirected[65536] ok"), result::toString);
+        // native-bridge's page source is found by core's ServiceLoader from the bootstrap class path.
+        assertTrue(result.stdout().contains("VALUE pageSource mmap"), result::toString);
+    }
+
+    @Test
+    void globalScopeBuffersBehaveAsTheJdksToo() {
+        ForkedJvm.app().agentOptions("bufferScope=global").run("com.example.bufferapps.BufferBehaviourApp")
+                .assertChecksPass();
+    }
+
+    @Test
+    void globalScopeBlocksComeBackWhenBuffersDie() {
+        ForkedJvm.app().agentOptions("bufferScope=global").run("com.example.bufferapps.GcReleaseApp")
+                .assertChecksPass();
+    }
+
+    @Test
+    void blocksComeBackWhenBuffersDieAndLiveViewsKeepTheirBlocks() {
+        ForkedJvm.Result result = ForkedJvm.app().run("com.example.bufferapps.GcReleaseApp").assertChecksPass();
+        for (String check : new String[] {"droppedBuffersAreFreedByTheGc", "poolShowsNoBlockInUse",
+                "liveViewsKeepTheirBlocks", "blocksGoOnceTheViewsGo"}) {
+            assertTrue(result.stdout().contains("CHECK " + check + " ok"), result::toString);
+        }
+    }
+
+    @Test
+    void excludedClassesAndOutOfRangeSizesKeepTheJdksPath() {
+        ForkedJvm.app().agentOptions("exclude=com.example.bufferapps.excluded.*,minBytes=16,maxBytes=8k")
+                .run("com.example.bufferapps.SelectionApp").assertChecksPass();
+    }
+
+    @Test
+    void systemPropertiesSelectAsTheAgentArgumentDoes() {
+        ForkedJvm.app().jvmOption("-Doffpool.agent.exclude=com.example.bufferapps.excluded.*")
+                .jvmOption("-Doffpool.agent.minBytes=16").jvmOption("-Doffpool.agent.maxBytes=8192")
+                .run("com.example.bufferapps.SelectionApp").assertChecksPass();
+    }
+
+    @Test
+    void requestsPastTheLimitFallBackToWorkingJdkBuffers() {
+        ForkedJvm.app().agentOptions("limit=100k").run("com.example.bufferapps.FallbackApp", "limit")
+                .assertChecksPass();
+    }
+
+    @Test
+    void anInternalFailureFallsBackAndIsReported() {
+        ForkedJvm.Result result = ForkedJvm.app().jvmOption("-Doffpool.agentFault=allocate")
+                .run("com.example.bufferapps.FallbackApp", "fault").assertChecksPass();
+        assertTrue(result.stderr().contains("first internal error: java.lang.IllegalStateException: offpool agent:"
+                + " injected fault"), result::toString);
+    }
+
+    @Test
+    void invokeCleanerFreesARedirectedRootAndThrowsForViews() {
+        ForkedJvm.app().agentOptions("maxBytes=64k").run("com.example.bufferapps.InvokeCleanerApp", "honoured")
+                .assertChecksPass();
+    }
+
+    @Test
+    void withoutHonourInvokeCleanerTheBlockWaitsForTheGc() {
+        ForkedJvm.app().agentOptions("honourInvokeCleaner=false")
+                .run("com.example.bufferapps.InvokeCleanerApp", "ignored").assertChecksPass();
+    }
+}

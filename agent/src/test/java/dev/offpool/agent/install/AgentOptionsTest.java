@@ -1,0 +1,99 @@
+package dev.offpool.agent.install;
+
+import dev.offpool.agent.install.AgentOptions.AgentOptionException;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AgentOptionsTest {
+    private static AgentOptions parse(String args) {
+        return AgentOptions.parse(args, new Properties());
+    }
+
+    @Test
+    void defaultsApplyWhenNothingIsGiven() {
+        AgentOptions options = parse(null);
+        assertTrue(options.enabled());
+        assertEquals(1, options.minBytes());
+        assertEquals(1 << 20, options.maxBytes());
+        assertEquals(12345, options.limitBytes(() -> 12345), "no limit option: the JDK's limit");
+        assertEquals(0, options.reportIntervalMillis());
+        assertEquals("stderr", options.reportTo());
+        assertTrue(options.honourInvokeCleaner());
+        assertTrue(options.sites());
+        assertTrue(options.regionScope(), "buffers are bound to their region's scope by default");
+        assertEquals(List.of("*"), options.selection().include());
+        assertEquals(List.of("java.*", "javax.*", "jdk.*", "sun.*", "com.sun.*"), options.selection().exclude());
+    }
+
+    @Test
+    void everyKeyIsReadInItsForm() {
+        AgentOptions options = parse("enabled=false,include=com.acme.*:org.x.Y,exclude=,minBytes=2k,maxBytes=1m,"
+                + "limit=3g,report=250ms,reportTo=/tmp/r.txt,honourInvokeCleaner=false,sites=false,"
+                + "bufferScope=global");
+        assertFalse(options.enabled());
+        assertEquals(List.of("com.acme.*", "org.x.Y"), options.selection().include());
+        assertEquals(List.of(), options.selection().exclude());
+        assertEquals(2048, options.minBytes());
+        assertEquals(1 << 20, options.maxBytes());
+        assertEquals(3L << 30, options.limitBytes(() -> 1));
+        assertEquals(250, options.reportIntervalMillis());
+        assertEquals("/tmp/r.txt", options.reportTo());
+        assertFalse(options.honourInvokeCleaner());
+        assertFalse(options.sites());
+        assertFalse(options.regionScope());
+    }
+
+    @Test
+    void durationsTakeMillisecondsSecondsAndMinutes() {
+        assertEquals(5_000, parse("report=5s").reportIntervalMillis());
+        assertEquals(120_000, parse("report=2m").reportIntervalMillis());
+        assertEquals(0, parse("report=0").reportIntervalMillis());
+    }
+
+    @Test
+    void agentArgumentWinsOverSystemProperty() {
+        Properties properties = new Properties();
+        properties.setProperty("offpool.agent.minBytes", "100");
+        properties.setProperty("offpool.agent.maxBytes", "200");
+        AgentOptions options = AgentOptions.parse("minBytes=50", properties);
+        assertEquals(50, options.minBytes());
+        assertEquals(200, options.maxBytes());
+    }
+
+    @Test
+    void malformedValuesAreRejectedNamingTheOptionAndListingEveryKey() {
+        for (String[] bad : new String[][] {
+                {"minBytes=abc", "bad option 'minBytes=abc': not a size"},
+                {"minBytes=0", "bad option 'minBytes=0': out of range 1..2147483647 bytes"},
+                {"maxBytes=3g", "bad option 'maxBytes=3g': out of range"},
+                {"minBytes=64,maxBytes=32", "maxBytes=32 is below minBytes=64"},
+                {"limit=-1", "bad option 'limit=-1': out of range"},
+                {"report=10", "bad option 'report=10': not a duration"},
+                {"sites=yes", "bad option 'sites=yes': not true or false"},
+                {"include=com.acme.*.Foo", "pattern 'com.acme.*.Foo': '*' cannot appear in a class name except"},
+                {"reportTo=", "bad option 'reportTo=': empty"},
+                {"bufferScope=chunk", "bad option 'bufferScope=chunk': not one of region, global"},
+                {"limits=1", "unknown key 'limits'"},
+                {"sites", "'sites' is not key=value"}}) {
+            AgentOptionException e = assertThrows(AgentOptionException.class, () -> parse(bad[0]), bad[0]);
+            assertTrue(e.getMessage().contains(bad[1]), e.getMessage());
+            assertTrue(e.getMessage().contains("honourInvokeCleaner=true|false"), e.getMessage());
+        }
+    }
+
+    @Test
+    void unknownSystemPropertyInTheAgentsNamespaceIsRejected() {
+        Properties properties = new Properties();
+        properties.setProperty("offpool.agent.sights", "false");
+        AgentOptionException e = assertThrows(AgentOptionException.class,
+                () -> AgentOptions.parse(null, properties));
+        assertTrue(e.getMessage().contains("'-Doffpool.agent.sights=false': unknown key 'sights'"), e.getMessage());
+    }
+}
