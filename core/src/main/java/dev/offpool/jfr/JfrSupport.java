@@ -150,7 +150,8 @@ public final class JfrSupport {
 
     /**
      * Feeds the agent's periodic events from {@code source} until {@link #untrackRedirects}; a second source
-     * replaces the first. Each event reports the counts since the previous one.
+     * replaces the first. Each event reports the counts since the previous one. Behind
+     * {@link RedirectSource#publish}.
      *
      * @param source the agent's counters
      */

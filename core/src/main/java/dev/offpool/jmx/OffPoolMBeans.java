@@ -1,7 +1,6 @@
 package dev.offpool.jmx;
 
 import dev.offpool.OffPool;
-import dev.offpool.jfr.JfrSupport;
 import dev.offpool.spi.RedirectSource;
 
 import javax.management.InstanceAlreadyExistsException;
@@ -102,11 +101,10 @@ public final class OffPoolMBeans {
 
     /**
      * Registers the offpool agent's bean, {@code dev.offpool:type=Agent}, over {@code source} with the platform MBean
-     * server, and feeds JFR's {@code offpool.AgentRedirects} and {@code offpool.AgentCallSite} periodic events from it
-     * until the registration is closed. The agent calls this once at start-up.
+     * server. The agent calls this once it runs (JFR's agent events are fed by {@link RedirectSource#publish}).
      *
      * @param source the agent's counters
-     * @return the registration: close it to unregister the bean and stop the events
+     * @return the registration: close it to unregister the bean
      * @throws NullPointerException  if {@code source} is null
      * @throws IllegalStateException if an agent bean is already registered
      */
@@ -115,8 +113,7 @@ public final class OffPoolMBeans {
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         ObjectName name = agentName();
         registerBean(server, new AgentBean(source), name);
-        JfrSupport.trackRedirects(source);
-        return new AgentRegistration(server, name, source);
+        return new AgentRegistration(server, name);
     }
 
     /** {@return the object name of the agent's bean: {@code dev.offpool:type=Agent}} */
@@ -124,17 +121,15 @@ public final class OffPoolMBeans {
         return objectName(DOMAIN + ":type=Agent");
     }
 
-    /** The agent's bean and JFR feed; {@link #close()} ends both. */
+    /** The agent's bean; {@link #close()} unregisters it. */
     public static final class AgentRegistration implements AutoCloseable {
         private final MBeanServer server;
         private final ObjectName objectName;
-        private final RedirectSource source;
         private boolean closed;
 
-        private AgentRegistration(MBeanServer server, ObjectName objectName, RedirectSource source) {
+        private AgentRegistration(MBeanServer server, ObjectName objectName) {
             this.server = server;
             this.objectName = objectName;
-            this.source = source;
         }
 
         /** {@return the name the {@link AgentMXBean} is registered under} */
@@ -142,14 +137,13 @@ public final class OffPoolMBeans {
             return objectName;
         }
 
-        /** Unregisters the bean and stops the JFR events; later calls do nothing. */
+        /** Unregisters the bean; later calls do nothing. */
         @Override
         public synchronized void close() {
             if (closed) {
                 return;
             }
             closed = true;
-            JfrSupport.untrackRedirects(source);
             unregister(server, objectName);
         }
     }

@@ -1,17 +1,38 @@
 package dev.offpool.spi;
 
+import dev.offpool.jfr.JfrSupport;
+
 import java.util.List;
+import java.util.Objects;
 
 /**
- * What the offpool agent has redirected into the pools, as core's observability reads it: implemented by the agent
- * and handed to {@link dev.offpool.jmx.OffPoolMBeans#registerAgent(RedirectSource)}, which registers the
- * {@code dev.offpool:type=Agent} bean and feeds the {@code offpool.AgentRedirects} and {@code offpool.AgentCallSite}
- * JFR events while the registration is open.
+ * What the offpool agent has redirected into the pools, as core's observability reads it. The agent implements it
+ * and hands it over twice: to {@link #publish(RedirectSource)} at start, which feeds the
+ * {@code offpool.AgentRedirects} and {@code offpool.AgentCallSite} JFR events, and to
+ * {@link dev.offpool.jmx.OffPoolMBeans#registerAgent(RedirectSource)}, which registers the
+ * {@code dev.offpool:type=Agent} bean.
  *
  * <p>Both methods are called from JMX and JFR threads, at most a few times a second each: they must be thread-safe
  * and must not block. Counters only grow except the live ones; each may be read while others move.
  */
 public interface RedirectSource {
+    /**
+     * Makes JFR's agent events ({@code offpool.AgentRedirects} and, when {@link #sites()} is not empty,
+     * {@code offpool.AgentCallSite}) report {@code source}'s counts, each period the ones since the last, until the
+     * returned handle is closed; a later source replaces an earlier one. Touches no JFR class when offpool's JFR
+     * support is off, and registers nothing with JFR before a recording exists.
+     *
+     * @param source the agent's counters
+     * @return the handle that stops the feed (closing it twice, or after another source replaced this one, does
+     *         nothing)
+     * @throws NullPointerException if {@code source} is null
+     */
+    static AutoCloseable publish(RedirectSource source) {
+        Objects.requireNonNull(source, "source");
+        JfrSupport.trackRedirects(source);
+        return () -> JfrSupport.untrackRedirects(source);
+    }
+
     /** {@return the counters now} */
     Totals totals();
 

@@ -1,7 +1,6 @@
 package dev.offpool.jfr;
 
 import dev.offpool.OffPool;
-import dev.offpool.jmx.OffPoolMBeans;
 import dev.offpool.spi.RedirectSource;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
@@ -44,7 +43,7 @@ class AgentEventsTest {
         agent.sites = List.of(new RedirectSource.Site("com.example.Codec", "decode(ByteBuffer)", 40, 40 * 1024,
                 40 * 1024, 40), new RedirectSource.Site("com.example.Idle", "warmUp()", 0, 0, 4096, 3));
         List<RecordedEvent> events;
-        try (OffPoolMBeans.AgentRegistration registration = OffPoolMBeans.registerAgent(agent);
+        try (AutoCloseable feed = RedirectSource.publish(agent);
              Recording recording = new Recording()) {
             recording.enable(EventNames.AGENT_REDIRECTS).withPeriod(Duration.ofMillis(100));
             recording.enable(EventNames.AGENT_CALL_SITE).withPeriod(Duration.ofMillis(100));

@@ -24,10 +24,12 @@ import java.util.function.LongSupplier;
  * @param honourInvokeCleaner whether {@code Unsafe.invokeCleaner} call sites free redirected buffers
  * @param sites               whether each call site keeps counters
  * @param regionScope         {@code bufferScope=region}: buffers are bound to their region's scope
+ * @param jmx                 whether the JMX beans are registered
+ * @param map                 where the occupancy map is written, or null
  */
 record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int maxBytes, long limitBytes,
                     long reportIntervalMillis, String reportTo, boolean honourInvokeCleaner, boolean sites,
-                    boolean regionScope) {
+                    boolean regionScope, boolean jmx, String map) {
 
     /** The prefix of the system properties that set options. */
     static final String PROPERTY_PREFIX = "offpool.agent.";
@@ -54,10 +56,14 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
               honourInvokeCleaner=true|false     Unsafe.invokeCleaner frees redirected buffers (default true)
               sites=true|false                   per-call-site accounting (default true)
               bufferScope=region|global          region: buffers bound to the scope of their block's region;
-                                                 global: unscoped, like the JDK's own (default region)""";
+                                                 global: unscoped, like the JDK's own (default region)
+              jmx=true|false                     register the JMX beans of the global allocator and the agent,
+                                                 a second after start (default true)
+              map=PATH                           write the occupancy map (HTML) there at exit and with every
+                                                 periodic report (default: none)""";
 
     private static final List<String> KEYS = List.of("enabled", "include", "exclude", "minBytes", "maxBytes", "limit",
-            "report", "reportTo", "honourInvokeCleaner", "sites", "bufferScope");
+            "report", "reportTo", "honourInvokeCleaner", "sites", "bufferScope", "jmx", "map");
 
     /**
      * Reads the options.
@@ -99,8 +105,10 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
         boolean honour = reader.bool("honourInvokeCleaner", true);
         boolean sites = reader.bool("sites", true);
         boolean regionScope = reader.choice("bufferScope", "region", "region", "global").equals("region");
+        boolean jmx = reader.bool("jmx", true);
+        String map = values.containsKey("map") ? reader.text("map", null) : null;
         return new AgentOptions(enabled, selection, minBytes, maxBytes, limit, report, reportTo, honour, sites,
-                regionScope);
+                regionScope, jmx, map);
     }
 
     /** {@return the limit in bytes: the option, or {@code jdkLimit} when it was not given} */

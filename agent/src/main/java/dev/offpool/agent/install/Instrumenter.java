@@ -59,7 +59,7 @@ final class Instrumenter {
         RedirectConfig config = new RedirectConfig(options.minBytes(), options.maxBytes(),
                 options.limitBytes(Instrumenter::jdkDirectMemoryLimit), options.sites(), options.regionScope(),
                 options.reportIntervalMillis(), options.reportTo(),
-                "allocate".equals(System.getProperty("offpool.agentFault")));
+                "allocate".equals(System.getProperty("offpool.agentFault")), options.jmx(), options.map());
         Redirector.start(config);
 
         MemberSubstitution substitution = MemberSubstitution.relaxed()

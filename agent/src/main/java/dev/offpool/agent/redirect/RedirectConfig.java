@@ -14,9 +14,13 @@ package dev.offpool.agent.redirect;
  * @param reportTo             {@code "stderr"} or a file path the report is appended to
  * @param injectFault          when true every redirect fails inside the runtime (a testing aid that exercises the
  *                             fallback; set by the {@code offpool.agentFault=allocate} system property)
+ * @param jmx                  whether the global allocator's and the agent's JMX beans are registered
+ * @param mapTo                a file the global allocator's occupancy map is written to at exit and with every
+ *                             periodic report, or null for none
  */
 public record RedirectConfig(int minBytes, int maxBytes, long limitBytes, boolean sites, boolean regionScope,
-                             long reportIntervalMillis, String reportTo, boolean injectFault) {
+                             long reportIntervalMillis, String reportTo, boolean injectFault, boolean jmx,
+                             String mapTo) {
 
     /** The {@code reportTo} value that selects standard error. */
     public static final String STDERR = "stderr";
@@ -41,6 +45,9 @@ public record RedirectConfig(int minBytes, int maxBytes, long limitBytes, boolea
         }
         if (reportTo == null || reportTo.isEmpty()) {
             throw new IllegalArgumentException("reportTo must be stderr or a file path");
+        }
+        if (mapTo != null && mapTo.isEmpty()) {
+            throw new IllegalArgumentException("map must be a file path");
         }
     }
 }

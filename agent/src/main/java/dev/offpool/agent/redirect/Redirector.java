@@ -131,6 +131,7 @@ public final class Redirector {
         Redirector redirector = Active.INSTANCE;
         started = true;
         ReportWriter.start(redirector, config);
+        AgentObservability.start(redirector, config);
         return redirector;
     }
 

@@ -1,0 +1,85 @@
+package dev.offpool.agent;
+
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
+import javax.xml.parsers.DocumentBuilderFactory;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The agent in core's observability: its JMX beans, its JFR events, and the occupancy map it writes. */
+class ObservabilityIT {
+    private static final String APP = "com.example.bufferapps.ObservedApp";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void beansOfTheGlobalAllocatorAndTheAgentAppearInThePlatformServer() {
+        ForkedJvm.app().run(APP, "jmx").assertChecksPass();
+    }
+
+    @Test
+    void jmxFalseRegistersNoBean() {
+        ForkedJvm.app().agentOptions("jmx=false").run(APP, "nojmx").assertChecksPass();
+    }
+
+    @Test
+    void aRecordingHoldsTheAgentsRedirectsAndCallSites() throws Exception {
+        Path settings = dir.resolve("offpool.jfc");
+        try (InputStream in = getClass().getClassLoader().getResourceAsStream("dev/offpool/jfr/offpool.jfc")) {
+            assertNotNull(in, "core's offpool.jfc is on the test class path");
+            Files.copy(in, settings);
+        }
+        Path recording = dir.resolve("agent.jfr");
+        ForkedJvm.app().jvmOption("-XX:StartFlightRecording:settings=" + settings + ",offpool-period=100ms,filename="
+                + recording).run(APP, "sleep", "1500").assertChecksPass();
+        List<RecordedEvent> events = RecordingFile.readAllEvents(recording);
+        List<RecordedEvent> redirects = named(events, "offpool.AgentRedirects");
+        assertFalse(redirects.isEmpty(), "no offpool.AgentRedirects in " + events.size() + " events");
+        assertEquals(10, redirects.stream().mapToLong(e -> e.getLong("redirected")).sum(),
+                "the periods' counts add up to the 10 buffers");
+        assertTrue(redirects.stream().anyMatch(e -> e.getLong("liveBytes") == 10_000));
+        List<RecordedEvent> sites = named(events, "offpool.AgentCallSite");
+        RecordedEvent site = sites.stream().filter(e -> e.getString("site")
+                .equals("com.example.bufferapps.ObservedApp.hold(int)")).findFirst()
+                .orElseThrow(() -> new AssertionError("the call site is missing from " + sites));
+        assertEquals(10_000, site.getLong("liveBytes"));
+        assertTrue(named(events, "offpool.ChunkMapped").stream()
+                .anyMatch(e -> e.getString("allocator").equals("global")), "core's own events come too");
+    }
+
+    @Test
+    void mapOptionWritesTheGlobalAllocatorsOccupancyMapAtExit() throws Exception {
+        Path map = dir.resolve("offpool-map.html");
+        ForkedJvm.app().agentOptions("map=" + map).run(APP, "sleep", "0").assertChecksPass();
+        assertTrue(Files.exists(map), "no map written at exit");
+        DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+        factory.setNamespaceAware(true);
+        Document page = factory.newDocumentBuilder().parse(map.toFile());
+        assertTrue(page.getDocumentElement().getTextContent().contains("offpool occupancy map: global"));
+        NodeList cells = page.getElementsByTagNameNS("http://www.w3.org/2000/svg", "g");
+        long pools = 0;
+        for (int i = 0; i < cells.getLength(); i++) {
+            pools += ((Element) cells.item(i)).getAttribute("class").equals("pool") ? 1 : 0;
+        }
+        assertTrue(pools > 0, "the map shows the pools holding the app's buffers");
+        assertFalse(Files.exists(dir.resolve("offpool-map.html.partial")), "the partial file was moved into place");
+    }
+
+    private static List<RecordedEvent> named(List<RecordedEvent> events, String name) {
+        return events.stream().filter(e -> e.getEventType().getName().equals(name)).toList();
+    }
+}
