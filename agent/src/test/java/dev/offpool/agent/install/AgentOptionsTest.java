@@ -8,6 +8,7 @@ import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,6 +29,8 @@ class AgentOptionsTest {
         assertTrue(options.honourInvokeCleaner());
         assertTrue(options.sites());
         assertTrue(options.regionScope(), "buffers are bound to their region's scope by default");
+        assertTrue(options.jmx(), "the JMX beans are registered by default");
+        assertNull(options.map(), "no occupancy map unless asked");
         assertEquals(List.of("*"), options.selection().include());
         assertEquals(List.of("java.*", "javax.*", "jdk.*", "sun.*", "com.sun.*"), options.selection().exclude());
     }
@@ -36,7 +39,7 @@ class AgentOptionsTest {
     void everyKeyIsReadInItsForm() {
         AgentOptions options = parse("enabled=false,include=com.acme.*:org.x.Y,exclude=,minBytes=2k,maxBytes=1m,"
                 + "limit=3g,report=250ms,reportTo=/tmp/r.txt,honourInvokeCleaner=false,sites=false,"
-                + "bufferScope=global");
+                + "bufferScope=global,jmx=false,map=/tmp/m.html");
         assertFalse(options.enabled());
         assertEquals(List.of("com.acme.*", "org.x.Y"), options.selection().include());
         assertEquals(List.of(), options.selection().exclude());
@@ -48,6 +51,16 @@ class AgentOptionsTest {
         assertFalse(options.honourInvokeCleaner());
         assertFalse(options.sites());
         assertFalse(options.regionScope());
+        assertFalse(options.jmx());
+        assertEquals("/tmp/m.html", options.map());
+    }
+
+    @Test
+    void anEmptyMapPathOrAJmxThatIsNotABooleanStopsStartUp() {
+        AgentOptionException empty = assertThrows(AgentOptionException.class, () -> parse("map="));
+        assertTrue(empty.getMessage().contains("map"), empty.getMessage());
+        AgentOptionException jmx = assertThrows(AgentOptionException.class, () -> parse("jmx=maybe"));
+        assertTrue(jmx.getMessage().contains("jmx"), jmx.getMessage());
     }
 
     @Test
