@@ -129,7 +129,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         this.pools = new PoolTier(config.smallMaxBytes(), config.mediumMaxBytes(), config.poolSizeBytes(),
                 config.arenaSizeBytes(), regions, reservedBytes, config.retainedUnusedPoolBytes(),
                 config.threadCacheBytes(), config.virtualThreadStripes(), config.cacheTrimIntervalNanos(),
-                config.scrubOnFree());
+                config.scrubOnFree(), config.unusedPoolDecayNanos());
         this.fast = pools.fastPath();
         this.classes = pools.classes();
         this.large = new LargeHeap(regions, reservedBytes, config.largeChunkBytes(), config.largeMaxBytes(),
@@ -883,8 +883,23 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         private boolean checked;
         private long quarantineBytes = DEFAULT_QUARANTINE_BYTES;
         private boolean recordStackTraces;
+        private Duration unusedPoolDecay = Duration.ofSeconds(1);
 
         private Builder() {
+        }
+
+        /**
+         * @param decay how long an unused pool keeps its pages before they are discarded through the page source:
+         *              zero (at once) to one hour (default 1 s). A burst of frees that the next burst of allocations
+         *              refills then costs no page faults; memory idle for longer goes back to the OS.
+         * @return this builder
+         * @throws IllegalArgumentException if null, negative or over an hour
+         */
+        public Builder unusedPoolDecay(Duration decay) {
+            require(decay != null && !decay.isNegative() && decay.compareTo(Duration.ofHours(1)) <= 0,
+                    "unused-pool decay must be from zero to PT1H, was " + decay);
+            this.unusedPoolDecay = decay;
+            return this;
         }
 
         /**
@@ -1033,8 +1048,9 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         }
 
         /**
-         * @param bytes how many bytes of unused pools may stay resident (per pool size) before the oldest are
-         *              discarded through the page source: 0 (discard at once) to 1 TiB (default 1 MiB)
+         * @param bytes the least bytes of unused pools (per pool size) that may stay resident before the oldest are
+         *              discarded through the page source, whatever their age; the allowance grows to an eighth of
+         *              the pools in use. 0 to 1 TiB (default 1 MiB). See also {@link #unusedPoolDecay}.
          * @return this builder
          * @throws IllegalArgumentException if out of range
          */
@@ -1118,7 +1134,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
             return new HeapConfig(poolSizeBytes, arenaSizeBytes, smallMaxBytes, mediumMaxBytes, maxReservedBytes,
                     threadCacheBytes, virtualThreadStripes, cacheTrimInterval.toNanos(), source,
                     retainedUnusedPoolBytes, maxAllocationBytes, largeMaxBytes, largeChunkBytes, scrubOnFree, checked,
-                    quarantineBytes, recordStackTraces);
+                    quarantineBytes, recordStackTraces, unusedPoolDecay.toNanos());
         }
 
         private static void require(boolean condition, String message) {

@@ -60,6 +60,8 @@ final class Pool {
     Pool residentNext;
     /** True while on that list. */
     boolean resident;
+    /** When the pool joined that list ({@link System#nanoTime()}): it is discarded once unused for the decay time. */
+    long unusedSinceNanos;
 
     Pool(PoolArena arena, int index, long address) {
         this.arena = arena;
