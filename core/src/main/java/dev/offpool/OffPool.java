@@ -140,7 +140,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         this.pools = new PoolTier(config.smallMaxBytes(), config.mediumMaxBytes(), config.poolSizeBytes(),
                 config.arenaSizeBytes(), regions, reservedBytes, config.retainedUnusedPoolBytes(),
                 config.threadCacheBytes(), config.virtualThreadStripes(), config.cacheTrimIntervalNanos(),
-                config.scrubOnFree());
+                config.scrubOnFree(), config.unusedPoolDecayNanos());
         this.fast = pools.fastPath();
         this.classes = pools.classes();
         this.large = new LargeHeap(regions, reservedBytes, config.largeChunkBytes(), config.largeMaxBytes(),
@@ -974,6 +974,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         private boolean checked;
         private long quarantineBytes = DEFAULT_QUARANTINE_BYTES;
         private boolean recordStackTraces;
+        private Duration unusedPoolDecay = Duration.ofSeconds(1);
         private String name;
 
         private Builder() {
@@ -996,6 +997,20 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
                     + MAX_NAME_LENGTH + " ASCII letters, digits, '.', '_' or '-', was \"" + name + "\"");
             require(!name.equals(GLOBAL_NAME), "the name \"" + GLOBAL_NAME + "\" is the global allocator's");
             this.name = name;
+            return this;
+        }
+
+        /**
+         * @param decay how long an unused pool keeps its pages before they are discarded through the page source:
+         *              zero (at once) to one hour (default 1 s). A burst of frees that the next burst of allocations
+         *              refills then costs no page faults; memory idle for longer goes back to the OS.
+         * @return this builder
+         * @throws IllegalArgumentException if null, negative or over an hour
+         */
+        public Builder unusedPoolDecay(Duration decay) {
+            require(decay != null && !decay.isNegative() && decay.compareTo(Duration.ofHours(1)) <= 0,
+                    "unused-pool decay must be from zero to PT1H, was " + decay);
+            this.unusedPoolDecay = decay;
             return this;
         }
 
@@ -1145,8 +1160,9 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
         }
 
         /**
-         * @param bytes how many bytes of unused pools may stay resident (per pool size) before the oldest are
-         *              discarded through the page source: 0 (discard at once) to 1 TiB (default 1 MiB)
+         * @param bytes the least bytes of unused pools (per pool size) that may stay resident before the oldest are
+         *              discarded through the page source, whatever their age; the allowance grows to an eighth of
+         *              the pools in use. 0 to 1 TiB (default 1 MiB). See also {@link #unusedPoolDecay}.
          * @return this builder
          * @throws IllegalArgumentException if out of range
          */
@@ -1230,7 +1246,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
             return new HeapConfig(poolSizeBytes, arenaSizeBytes, smallMaxBytes, mediumMaxBytes, maxReservedBytes,
                     threadCacheBytes, virtualThreadStripes, cacheTrimInterval.toNanos(), source,
                     retainedUnusedPoolBytes, maxAllocationBytes, largeMaxBytes, largeChunkBytes, scrubOnFree, checked,
-                    quarantineBytes, recordStackTraces);
+                    quarantineBytes, recordStackTraces, unusedPoolDecay.toNanos());
         }
 
         private static void require(boolean condition, String message) {

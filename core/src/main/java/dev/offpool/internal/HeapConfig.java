@@ -26,6 +26,7 @@ import dev.offpool.spi.PageSource;
  * @param checked                 checked mode: guards, fill patterns, use-after-free at the access, quarantine
  * @param quarantineBytes         in checked mode, how many bytes of freed blocks stay out of use
  * @param recordStackTraces       in checked mode, capture where every block was allocated and freed
+ * @param unusedPoolDecayNanos    how long an unused pool keeps its pages before they are discarded
  */
 public record HeapConfig(
         int poolSizeBytes,
@@ -44,7 +45,8 @@ public record HeapConfig(
         boolean scrubOnFree,
         boolean checked,
         long quarantineBytes,
-        boolean recordStackTraces) {
+        boolean recordStackTraces,
+        long unusedPoolDecayNanos) {
 
     /** {@return log2 of the arena size: the region map's granule} */
     public int arenaShift() {

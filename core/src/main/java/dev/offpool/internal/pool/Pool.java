@@ -60,6 +60,8 @@ final class Pool {
     Pool residentNext;
     /** True while on that list. */
     boolean resident;
+    /** When the pool joined that list ({@link System#nanoTime()}): it is discarded once unused for the decay time. */
+    long unusedSinceNanos;
     /** True from a successful discard of the pool's pages until the pool serves a class again (arena lock). */
     boolean discarded;
 

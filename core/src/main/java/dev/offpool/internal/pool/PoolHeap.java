@@ -99,11 +99,19 @@ public final class PoolHeap {
     /** Bit k set iff buckets[k] is non-empty. */
     private final long[] nonEmptyBuckets;
     private final Set<PoolArena> arenas = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-    /** Unused pools whose pages are resident, oldest first; discarded past {@link #maxResidentUnused}. */
+    /**
+     * Unused pools whose pages are resident, oldest first: discarded once unused for {@link #decayNanos}, or, oldest
+     * first, while more of them than {@link #residentAllowance()} are resident.
+     */
     private Pool residentHead;
     private Pool residentTail;
     private int residentCount;
+    /** The floor of the resident allowance, in pools ({@code retainedUnusedPoolBytes}). */
     private final int maxResidentUnused;
+    /** How long an unused pool keeps its pages before they are discarded. */
+    private final long decayNanos;
+    /** Pools serving a class now, over every arena: what the resident allowance grows with. */
+    private int usedPools;
     /** False once the page source has said it cannot discard; then unused pools just stay resident. */
     private boolean discarding;
     private long poolsDiscarded;
@@ -118,11 +126,13 @@ public final class PoolHeap {
      * @param arenaSize               the arena size, a power of two holding at least two pools
      * @param regions                 where arenas are registered for address lookups
      * @param reservedBytes           the allocator's reservation count and page source
-     * @param retainedUnusedPoolBytes how many bytes of unused pools may stay resident before the oldest are
-     *                                discarded
+     * @param retainedUnusedPoolBytes the least bytes of unused pools that may stay resident before the oldest are
+     *                                discarded (the allowance grows to an eighth of the pools in use)
+     * @param unusedPoolDecayNanos    how long an unused pool keeps its pages before they are discarded
      */
     public PoolHeap(SizeClasses classes, int poolSize, long arenaSize, RegionMap regions, ReservedBytes reservedBytes,
-                    long retainedUnusedPoolBytes) {
+                    long retainedUnusedPoolBytes, long unusedPoolDecayNanos) {
+        this.decayNanos = unusedPoolDecayNanos;
         this.classes = classes;
         this.poolSize = poolSize;
         this.arenaSize = arenaSize;
@@ -398,6 +408,7 @@ public final class PoolHeap {
             }
             pool.discarded = false;
             moveToBucket(arena, arena.unusedPoolCount - 1);
+            usedPools++;
             BlockTable old = pool.lastTable;
             pool.lastTable = null;
             pool.table = old != null && old.sizeClass == sizeClass ? old : new BlockTable(sizeClass,
@@ -424,6 +435,7 @@ public final class PoolHeap {
             PoolArena arena = pool.arena;
             pool.next = arena.unusedPools;
             arena.unusedPools = pool;
+            usedPools--;
             int unused = arena.unusedPoolCount + 1;
             if (unused == arena.pools.length && buckets[unused] != null) {
                 // Another arena is already wholly empty: keep that one against thrashing, return this one.
@@ -432,12 +444,9 @@ public final class PoolHeap {
             } else {
                 moveToBucket(arena, unused);
                 if (discarding && !pool.pristine) {
-                    appendResident(pool);
-                    if (residentCount > maxResidentUnused) {
-                        // Discard down to half the allowance, so a workload freeing and refilling pools at the
-                        // boundary pays one madvise per many pool releases, not one each.
-                        discardOldest(residentCount - maxResidentUnused / 2);
-                    }
+                    long now = System.nanoTime();
+                    appendResident(pool, now);
+                    discardUnused(now);
                 }
             }
         } finally {
@@ -486,7 +495,33 @@ public final class PoolHeap {
         arena.release();
     }
 
-    private void appendResident(Pool pool) {
+    /**
+     * Discards what has stayed unused for the decay time, then, if still over the allowance, the oldest down to half
+     * of it. Time, not count, decides first: a burst of frees (a GC releasing buffers, say) empties many pools at once
+     * that the next burst of allocations refills, and discarding them on count alone made every refill fault its
+     * pages back in (seen in the agent's profiles as madvise and carving). The allowance, an eighth of the pools in
+     * use (at least {@code retainedUnusedPoolBytes}), bounds what the decay lets stay.
+     */
+    private void discardUnused(long now) {
+        int decayed = 0;
+        for (Pool p = residentHead; p != null && now - p.unusedSinceNanos >= decayNanos; p = p.residentNext) {
+            decayed++;
+        }
+        if (decayed > 0) {
+            discardOldest(decayed);
+        }
+        int allowance = residentAllowance();
+        if (residentCount > allowance) {
+            discardOldest(residentCount - allowance / 2);
+        }
+    }
+
+    private int residentAllowance() {
+        return Math.max(maxResidentUnused, usedPools / 8);
+    }
+
+    private void appendResident(Pool pool, long now) {
+        pool.unusedSinceNanos = now;
         pool.resident = true;
         pool.residentPrev = residentTail;
         pool.residentNext = null;
@@ -854,8 +889,13 @@ public final class PoolHeap {
             check(++n <= residentCount, "resident-unused list is longer than its count " + residentCount);
         }
         check(n == residentCount, "resident-unused list holds " + n + " pools, count says " + residentCount);
-        check(residentCount <= Math.max(maxResidentUnused, 0) || !discarding, residentCount
-                + " unused pools resident, over the allowance of " + maxResidentUnused);
+        check(residentCount <= residentAllowance() || !discarding, residentCount
+                + " unused pools resident, over the allowance of " + residentAllowance());
+        int used = 0;
+        for (PoolArena a : arenas) {
+            used += a.pools.length - a.unusedPoolCount;
+        }
+        check(used == usedPools, "arenas hold " + used + " pools in use, the heap counts " + usedPools);
     }
 
     private Map<Pool, Integer> verifyCached(long[][] cachedBlocks) {

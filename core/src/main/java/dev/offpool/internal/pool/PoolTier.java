@@ -46,17 +46,19 @@ public final class PoolTier {
      * @param virtualThreadStripes    caches shared by virtual threads
      * @param cacheTrimIntervalNanos  how long a cache may go untrimmed
      * @param scrubOnFree             clear every block as it is freed
+     * @param unusedPoolDecayNanos    how long an unused pool keeps its pages before they are discarded
      */
     public PoolTier(int smallMaxBytes, int mediumMaxBytes, int smallPoolBytes, long arenaBytes, RegionMap regions,
                     ReservedBytes reservedBytes, long retainedUnusedPoolBytes, long threadCacheBytes,
-                    int virtualThreadStripes, long cacheTrimIntervalNanos, boolean scrubOnFree) {
+                    int virtualThreadStripes, long cacheTrimIntervalNanos, boolean scrubOnFree,
+                    long unusedPoolDecayNanos) {
         this.classes = new SizeClasses(smallMaxBytes, mediumMaxBytes, smallPoolBytes);
         Map<Integer, PoolHeap> byPoolSize = new LinkedHashMap<>();
         for (int poolSize : classes.poolSizes()) {
             // The small classes' heap takes the configured arena; a medium heap's arenas hold at least 8 pools.
             long arena = poolSize == smallPoolBytes ? arenaBytes : Math.max(arenaBytes, 8L * poolSize);
             byPoolSize.put(poolSize, new PoolHeap(classes, poolSize, arena, regions, reservedBytes,
-                    retainedUnusedPoolBytes));
+                    retainedUnusedPoolBytes, unusedPoolDecayNanos));
         }
         this.heaps = byPoolSize.values().toArray(PoolHeap[]::new);
         this.heapOf = new PoolHeap[classes.count()];

@@ -25,7 +25,7 @@ class ThreadCachesTest {
         ReservedBytes reserved = new ReservedBytes(Long.MAX_VALUE, new ArenaPageSource());
         regions = new RegionMap(20);
         tier = new PoolTier(512, 64 * 1024, 16 * 1024, 1 << 20, regions, reserved, 1 << 20, cacheBytes,
-                STRIPES, trimIntervalNanos, false);
+                STRIPES, trimIntervalNanos, false, 1_000_000_000L);
         fast = tier.fastPath();
         caches = tier.caches();
     }
