@@ -1,6 +1,5 @@
 package dev.offpool.agent;
 
-import dev.offpool.agent.redirect.CallSites;
 import dev.offpool.agent.redirect.RedirectReport;
 import dev.offpool.agent.redirect.Redirector;
 
@@ -38,14 +37,19 @@ public final class Redirects {
     }
 
     /**
-     * Frees a redirected buffer's block now, as {@code Unsafe.invokeCleaner} frees a JDK direct buffer. The buffer
-     * and every view of it must not be used afterwards: they would read and write whatever the block holds next.
+     * Frees a redirected buffer now, as {@code Unsafe.invokeCleaner} frees a JDK direct buffer. A buffer with a
+     * block of its own gives the block back at once; a small buffer (up to {@code slabMaxBytes}, 512 by default)
+     * lives in a slab shared with its thread's other small buffers, whose memory goes back when every buffer in it
+     * is freed or dead (agent/README.md, "Small buffers: slabs"). The buffer and every view of it must not be used
+     * afterwards: they would read and write whatever the memory holds next; a small buffer, which is bound to its
+     * slab's scope and not to the pool region's, may even crash the JVM once that memory is unmapped, as a JDK
+     * buffer used after {@code invokeCleaner} may.
      *
      * <p>Exactly once: the GC never frees the block again, a second call returns false, and of two threads freeing
      * the same buffer at once one gets true and the other false.
      *
      * @param buffer the buffer {@code ByteBuffer.allocateDirect} returned at a redirected call site
-     * @return true if this call freed its block; false, doing nothing, if {@code buffer} is not a redirected buffer
+     * @return true if this call freed it; false, doing nothing, if {@code buffer} is not a redirected buffer
      *         (a heap buffer, a JDK direct buffer such as a fallback, a buffer made before the agent was attached), is
      *         a slice, duplicate or other view of one (free the buffer {@code allocateDirect} returned), or was freed
      *         already, or if the agent is not running
@@ -79,7 +83,7 @@ public final class Redirects {
      * the agent is not running or runs with {@code sites=false}}
      */
     public static List<SiteStats> sites() {
-        return Redirector.isStarted() && Redirector.active().config().sites() ? CallSites.snapshot() : List.of();
+        return Redirector.isStarted() && Redirector.active().config().sites() ? Redirector.active().sites() : List.of();
     }
 
     /**

@@ -29,7 +29,7 @@ class AgentStartupIT {
         String report = result.stderr();
         assertTrue(report.contains("=== offpool agent report (at exit) ==="), result::toString);
         assertTrue(Pattern.compile("# direct buffers redirected +=  +10\\n").matcher(report).find(), report);
-        assertTrue(Pattern.compile("# bytes in live redirected buffers +=  +10,000\\n").matcher(report).find(),
+        assertTrue(Pattern.compile("# bytes held by redirected buffers +=  +10,000\\n").matcher(report).find(),
                 report);
         assertTrue(Pattern.compile(" +10 +10,000 +10,000 +10  com\\.example\\.bufferapps\\.ReportApp\\.holdMessage"
                 + "\\(int\\)\\n").matcher(report).find(), report);
@@ -66,8 +66,8 @@ class AgentStartupIT {
         assertEquals(1, result.exitCode(), result::toString);
         assertTrue(result.stderr().startsWith("offpool agent: bad option 'minBytes=abc': not a size"),
                 result::toString);
-        for (String key : new String[] {"enabled=", "include=", "exclude=", "minBytes=", "maxBytes=", "limit=",
-                "report=", "reportTo=", "honourInvokeCleaner=", "sites=", "bufferScope="}) {
+        for (String key : new String[] {"enabled=", "include=", "exclude=", "minBytes=", "maxBytes=",
+                "slabMaxBytes=", "limit=", "report=", "reportTo=", "honourInvokeCleaner=", "sites=", "bufferScope="}) {
             assertTrue(result.stderr().contains("  " + key), () -> key + " not listed:\n" + result);
         }
         assertTrue(!result.stdout().contains("holding"), "the app must not have run:\n" + result);

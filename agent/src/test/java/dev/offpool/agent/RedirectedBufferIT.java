@@ -37,6 +37,17 @@ class RedirectedBufferIT {
     }
 
     @Test
+    void withoutSlabsBlocksComeBackWhenBuffersDieAndLiveViewsKeepTheirBlocks() {
+        ForkedJvm.app().agentOptions("slabMaxBytes=0").run("com.example.bufferapps.GcReleaseApp").assertChecksPass();
+    }
+
+    @Test
+    void withoutSlabsBuffersBehaveAsTheJdksToo() {
+        ForkedJvm.app().agentOptions("slabMaxBytes=0").run("com.example.bufferapps.BufferBehaviourApp")
+                .assertChecksPass();
+    }
+
+    @Test
     void excludedClassesAndOutOfRangeSizesKeepTheJdksPath() {
         ForkedJvm.app().agentOptions("exclude=com.example.bufferapps.excluded.*,minBytes=16,maxBytes=8k")
                 .run("com.example.bufferapps.SelectionApp").assertChecksPass();
@@ -67,6 +78,12 @@ class RedirectedBufferIT {
     void invokeCleanerFreesARedirectedRootAndThrowsForViews() {
         ForkedJvm.app().agentOptions("maxBytes=64k").run("com.example.bufferapps.InvokeCleanerApp", "honoured")
                 .assertChecksPass();
+    }
+
+    @Test
+    void withoutSlabsInvokeCleanerFreesARedirectedRootAndThrowsForViews() {
+        ForkedJvm.app().agentOptions("maxBytes=64k,slabMaxBytes=0")
+                .run("com.example.bufferapps.InvokeCleanerApp", "honoured").assertChecksPass();
     }
 
     @Test

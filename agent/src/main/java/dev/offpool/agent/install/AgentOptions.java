@@ -1,5 +1,7 @@
 package dev.offpool.agent.install;
 
+import dev.offpool.agent.redirect.RedirectConfig;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -18,6 +20,7 @@ import java.util.function.LongSupplier;
  * @param selection           which classes are instrumented
  * @param minBytes            the smallest request redirected
  * @param maxBytes            the largest request redirected
+ * @param slabMaxBytes        the largest request carved from a thread's slab; 0: none
  * @param limitBytes          the most bytes redirected buffers may hold, or -1 for the JDK's direct-memory limit
  * @param reportIntervalMillis how often the report is written; 0 only at exit
  * @param reportTo            {@code stderr} or a file path
@@ -27,9 +30,9 @@ import java.util.function.LongSupplier;
  * @param jmx                 whether the JMX beans are registered
  * @param map                 where the occupancy map is written, or null
  */
-record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int maxBytes, long limitBytes,
-                    long reportIntervalMillis, String reportTo, boolean honourInvokeCleaner, boolean sites,
-                    boolean regionScope, boolean jmx, String map) {
+record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int maxBytes, int slabMaxBytes,
+                    long limitBytes, long reportIntervalMillis, String reportTo, boolean honourInvokeCleaner,
+                    boolean sites, boolean regionScope, boolean jmx, String map) {
 
     /** The prefix of the system properties that set options. */
     static final String PROPERTY_PREFIX = "offpool.agent.";
@@ -47,6 +50,8 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
                                                  PATTERN: a class name, or a prefix ending in *, or *
               minBytes=SIZE                      smallest request redirected (default 1)
               maxBytes=SIZE                      largest request redirected (default 1m)
+              slabMaxBytes=SIZE                  largest request carved from a thread's 32 KiB slab, 0..4k; its
+                                                 memory returns with the slab's (default 512; 0: none)
               limit=SIZE                         most bytes redirected buffers may hold (default: the JDK's
                                                  direct-memory limit, -XX:MaxDirectMemorySize or else the max heap)
                                                  SIZE: a whole number of bytes, or with a suffix k, m or g (1024-based)
@@ -62,8 +67,8 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
               map=PATH                           write the occupancy map (HTML) there at exit and with every
                                                  periodic report (default: none)""";
 
-    private static final List<String> KEYS = List.of("enabled", "include", "exclude", "minBytes", "maxBytes", "limit",
-            "report", "reportTo", "honourInvokeCleaner", "sites", "bufferScope", "jmx", "map");
+    private static final List<String> KEYS = List.of("enabled", "include", "exclude", "minBytes", "maxBytes",
+            "slabMaxBytes", "limit", "report", "reportTo", "honourInvokeCleaner", "sites", "bufferScope", "jmx", "map");
 
     /**
      * Reads the options.
@@ -99,6 +104,8 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
         if (maxBytes < minBytes) {
             throw new AgentOptionException("maxBytes=" + maxBytes + " is below minBytes=" + minBytes);
         }
+        int slabMaxBytes = (int) reader.size("slabMaxBytes", RedirectConfig.DEFAULT_SLAB_MAX_BYTES, 0,
+                RedirectConfig.MAX_SLAB_MAX_BYTES);
         long limit = reader.size("limit", -1, 0, Long.MAX_VALUE);
         long report = reader.duration("report", 0);
         String reportTo = reader.text("reportTo", "stderr");
@@ -107,8 +114,8 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
         boolean regionScope = reader.choice("bufferScope", "region", "region", "global").equals("region");
         boolean jmx = reader.bool("jmx", true);
         String map = values.containsKey("map") ? reader.text("map", null) : null;
-        return new AgentOptions(enabled, selection, minBytes, maxBytes, limit, report, reportTo, honour, sites,
-                regionScope, jmx, map);
+        return new AgentOptions(enabled, selection, minBytes, maxBytes, slabMaxBytes, limit, report, reportTo, honour,
+                sites, regionScope, jmx, map);
     }
 
     /** {@return the limit in bytes: the option, or {@code jdkLimit} when it was not given} */

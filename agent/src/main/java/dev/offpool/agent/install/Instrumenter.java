@@ -17,6 +17,8 @@ import net.bytebuddy.utility.JavaModule;
 import java.lang.instrument.Instrumentation;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
@@ -56,7 +58,13 @@ final class Instrumenter {
     }
 
     static void install(AgentOptions options, Instrumentation inst, boolean attached) {
-        RedirectConfig config = new RedirectConfig(options.minBytes(), options.maxBytes(),
+        int slabMaxBytes = options.slabMaxBytes();
+        if (slabMaxBytes > 0 && !exportDirectBufferToRuntime(inst)) {
+            System.err.println("offpool agent: java.base/sun.nio.ch could not be exported to the agent's runtime;"
+                    + " small buffers get blocks of their own (as with slabMaxBytes=0)");
+            slabMaxBytes = 0;
+        }
+        RedirectConfig config = new RedirectConfig(options.minBytes(), options.maxBytes(), slabMaxBytes,
                 options.limitBytes(Instrumenter::jdkDirectMemoryLimit), options.sites(), options.regionScope(),
                 options.reportIntervalMillis(), options.reportTo(),
                 "allocate".equals(System.getProperty("offpool.agentFault")), options.jmx(), options.map());
@@ -98,6 +106,28 @@ final class Instrumenter {
                 .type(type -> selection.selects(type.getName()))
                 .transform((builder, type, loader, module, domain) -> builder.visit(visitor))
                 .installOn(inst);
+    }
+
+    /**
+     * Exports {@code java.base/sun.nio.ch} to the runtime's module (the bootstrap class loader's unnamed module, where
+     * the runtime jar was appended), so that the runtime can tell a slab buffer from its views as the JDK's
+     * {@code Unsafe.invokeCleaner} does, by {@code DirectBuffer.attachment()} (see {@code BufferRoots}). Nothing else
+     * is exported, and nothing is opened.
+     *
+     * @return true if the package is exported to the runtime now
+     */
+    private static boolean exportDirectBufferToRuntime(Instrumentation inst) {
+        Module javaBase = Object.class.getModule();
+        Module runtime = BufferRedirect.class.getModule();
+        try {
+            if (!javaBase.isExported("sun.nio.ch", runtime)) {
+                inst.redefineModule(javaBase, Set.of(), Map.of("sun.nio.ch", Set.of(runtime)), Map.of(), Set.of(),
+                        Map.of());
+            }
+        } catch (RuntimeException e) {
+            return false; // the caller says so, and small buffers take the per-buffer path
+        }
+        return javaBase.isExported("sun.nio.ch", runtime);
     }
 
     private static java.lang.reflect.Method entryPoint(String name, Class<?>... parameters) {

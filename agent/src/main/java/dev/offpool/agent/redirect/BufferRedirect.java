@@ -30,10 +30,10 @@ public final class BufferRedirect {
     }
 
     /**
-     * Replaces {@code sun.misc.Unsafe.invokeCleaner(buffer)}: a redirected root buffer's block is freed now (a
-     * second call on it does nothing, as the JDK's second clean does nothing); any other buffer, including a slice
-     * or duplicate of a redirected one, goes to the JDK's method, which frees its own buffers and throws
-     * {@link IllegalArgumentException} for slices, duplicates and heap buffers.
+     * Replaces {@code sun.misc.Unsafe.invokeCleaner(buffer)}: a redirected root buffer is freed now (its block, or
+     * its share of its slab); a second call on it does nothing, as the JDK's second clean does nothing. Any other
+     * buffer, including a slice or duplicate of a redirected one, goes to the JDK's method, which frees its own
+     * buffers and throws {@link IllegalArgumentException} for slices, duplicates and heap buffers.
      *
      * @param buffer the buffer to free
      * @param unsafe the receiver of the original call
@@ -43,7 +43,7 @@ public final class BufferRedirect {
     @SuppressWarnings("removal")
     public static void invokeCleaner(ByteBuffer buffer, @CallReceiver sun.misc.Unsafe unsafe) {
         Objects.requireNonNull(unsafe);
-        if (buffer.isDirect() && Redirector.active().free(buffer)) {
+        if (buffer.isDirect() && Redirector.active().clean(buffer)) {
             return;
         }
         unsafe.invokeCleaner(buffer);

@@ -18,7 +18,11 @@ import java.util.Map;
  * method name, not per loader.
  *
  * <p>Registration is rare and synchronized; the counters are read by index from a copy-on-write array and updated
- * with atomic adds, two per allocation and two per free (no stack walk, no map lookup, no allocation).
+ * with atomic adds (no stack walk, no map lookup, no allocation): for a per-buffer redirect two per allocation and
+ * two per free; for slab buffers a slab at a time (see {@link Slab}, "Counting"): a slab's allocations are added
+ * when it is sealed, its frees when it is released. Until then a snapshot reads them from the slab itself
+ * ({@link #snapshot(Pending)}), so a site's counts move with each buffer allocated or freed explicitly all the
+ * same.
  */
 public final class CallSites {
     private static final Map<String, Integer> idsByKey = new HashMap<>(); // guarded by CallSites.class
@@ -56,11 +60,42 @@ public final class CallSites {
         return id > 0 && id < current.length ? current[id] : current[0];
     }
 
-    /** {@return every site that ever allocated, most live bytes first, then most allocations} */
-    public static List<SiteStats> snapshot() {
+    /** Counts not yet added to the sites' counters: what the slabs not released yet hold. */
+    @FunctionalInterface
+    interface Pending {
+        /** Hands every pending count to {@code sink}; a site may come several times. */
+        void addTo(Slab.Pending sink);
+    }
+
+    /**
+     * {@return every site that ever allocated, most live bytes first, then most allocations}
+     *
+     * @param pending counts to add to the sites' own: the slab buffers' allocations not yet published and frees
+     *                not yet released
+     */
+    static List<SiteStats> snapshot(Pending pending) {
+        Site[] current = sites;
+        long[] allocations = new long[current.length];
+        long[] frees = new long[current.length];
+        long[] liveBytes = new long[current.length];
+        pending.addTo(new Slab.Pending() {
+            @Override
+            public void buffers(long allocated, long freed) {
+                // per site only
+            }
+
+            @Override
+            public void site(int site, long siteAllocations, long siteFrees, long siteLiveBytes) {
+                if (site > 0 && site < current.length) {
+                    allocations[site] += siteAllocations;
+                    frees[site] += siteFrees;
+                    liveBytes[site] += siteLiveBytes;
+                }
+            }
+        });
         List<SiteStats> result = new ArrayList<>();
-        for (Site site : sites) {
-            SiteStats stats = site.snapshot();
+        for (int id = 0; id < current.length; id++) {
+            SiteStats stats = current[id].snapshot(allocations[id], frees[id], liveBytes[id]);
             if (stats.allocations() > 0) {
                 result.add(stats);
             }
@@ -102,8 +137,13 @@ public final class CallSites {
         }
 
         void allocated(int bytes) {
-            ALLOCATIONS.getAndAdd(this, 1L);
-            long live = (long) LIVE_BYTES.getAndAdd(this, (long) bytes) + bytes;
+            allocated(1, bytes);
+        }
+
+        /** {@code buffers} allocations of {@code bytes} bytes in all. */
+        void allocated(long buffers, long bytes) {
+            ALLOCATIONS.getAndAdd(this, buffers);
+            long live = (long) LIVE_BYTES.getAndAdd(this, bytes) + bytes;
             // The peak is raced only when it moves: a plain read first keeps the common case to one load.
             long peak;
             while (live > (peak = peakLiveBytes)) {
@@ -114,14 +154,21 @@ public final class CallSites {
         }
 
         void freed(int bytes) {
-            FREES.getAndAdd(this, 1L);
-            LIVE_BYTES.getAndAdd(this, -(long) bytes);
+            freed(1, bytes);
         }
 
-        SiteStats snapshot() {
-            long allocated = allocations;
-            return new SiteStats(className, method, Math.max(0, allocated - frees), liveBytes, peakLiveBytes,
-                    allocated);
+        /** {@code buffers} frees of {@code bytes} bytes in all. */
+        void freed(long buffers, long bytes) {
+            FREES.getAndAdd(this, buffers);
+            LIVE_BYTES.getAndAdd(this, -bytes);
+        }
+
+        /** The counters plus what is pending: allocations, frees and the live bytes they make. */
+        SiteStats snapshot(long pendingAllocations, long pendingFrees, long pendingLiveBytes) {
+            long allocated = allocations + pendingAllocations;
+            long live = Math.max(0, liveBytes + pendingLiveBytes);
+            return new SiteStats(className, method, Math.max(0, allocated - frees - pendingFrees), live,
+                    Math.max(peakLiveBytes, live), allocated);
         }
     }
 }

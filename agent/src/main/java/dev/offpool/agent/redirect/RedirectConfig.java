@@ -5,6 +5,8 @@ package dev.offpool.agent.redirect;
  *
  * @param minBytes             the smallest request redirected, at least 1
  * @param maxBytes             the largest request redirected, at least {@code minBytes}
+ * @param slabMaxBytes         the largest request carved from a slab ({@link SlabAllocator}), 0 to
+ *                             {@link #MAX_SLAB_MAX_BYTES}; 0 gives every buffer a block of its own
  * @param limitBytes           the most bytes redirected buffers may hold at once; past it requests fall back
  * @param sites                whether each call site keeps its own counters
  * @param regionScope          true: buffers are views of the block's segment, bound to the scope of the region its
@@ -18,12 +20,24 @@ package dev.offpool.agent.redirect;
  * @param mapTo                a file the global allocator's occupancy map is written to at exit and with every
  *                             periodic report, or null for none
  */
-public record RedirectConfig(int minBytes, int maxBytes, long limitBytes, boolean sites, boolean regionScope,
-                             long reportIntervalMillis, String reportTo, boolean injectFault, boolean jmx,
-                             String mapTo) {
+public record RedirectConfig(int minBytes, int maxBytes, int slabMaxBytes, long limitBytes, boolean sites,
+                             boolean regionScope, long reportIntervalMillis, String reportTo, boolean injectFault,
+                             boolean jmx, String mapTo) {
 
     /** The {@code reportTo} value that selects standard error. */
     public static final String STDERR = "stderr";
+    /**
+     * The default {@code slabMaxBytes}: where slabs stop paying. Measured (agent/README.md, "Small buffers: slabs"):
+     * 8 to 22 times faster than the JDK GC-freed up to 512 bytes; from 1 KiB the off-heap bytes that wait for the GC
+     * in slabs outgrow what is saved. Also the pools' small-tier bound.
+     */
+    public static final int DEFAULT_SLAB_MAX_BYTES = 512;
+    /**
+     * The largest {@code slabMaxBytes}: an eighth of a slab, so a slab holds at least 8 buffers and the tail a full
+     * slab leaves unused (less than one request) stays under an eighth of it. A compile-time constant, so the
+     * option parser reads it without loading this class before the runtime is on the bootstrap class path.
+     */
+    public static final int MAX_SLAB_MAX_BYTES = Slab.SLAB_BYTES / 8;
 
     /**
      * Checks the values fit together.
@@ -36,6 +50,10 @@ public record RedirectConfig(int minBytes, int maxBytes, long limitBytes, boolea
         }
         if (maxBytes < minBytes) {
             throw new IllegalArgumentException("maxBytes " + maxBytes + " is below minBytes " + minBytes);
+        }
+        if (slabMaxBytes < 0 || slabMaxBytes > MAX_SLAB_MAX_BYTES) {
+            throw new IllegalArgumentException("slabMaxBytes must be 0.." + MAX_SLAB_MAX_BYTES + ", was "
+                    + slabMaxBytes);
         }
         if (limitBytes < 0) {
             throw new IllegalArgumentException("limit must not be negative, was " + limitBytes);

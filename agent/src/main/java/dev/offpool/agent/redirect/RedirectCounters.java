@@ -32,7 +32,7 @@ final class RedirectCounters implements RedirectSource {
         if (!redirector.config().sites()) {
             return List.of();
         }
-        List<SiteStats> snapshot = CallSites.snapshot();
+        List<SiteStats> snapshot = redirector.sites();
         List<Site> sites = new ArrayList<>(snapshot.size());
         for (SiteStats s : snapshot) {
             sites.add(new Site(s.className(), s.method(), s.liveBuffers(), s.liveBytes(), s.peakLiveBytes(),

@@ -35,14 +35,15 @@ public final class RedirectReport {
         line(out, "# freed explicitly", stats.freedExplicitly());
         line(out, "# frees that failed in the agent", stats.releaseFailures());
         line(out, "# live redirected buffers", stats.liveBuffers());
-        line(out, "# bytes in live redirected buffers", stats.liveBytes());
+        line(out, "# bytes held by redirected buffers", stats.liveBytes());
+        line(out, "#   in slabs (32 KiB each)", redirector.slabBytes());
         line(out, "# limit (bytes)", stats.limitBytes());
         Throwable error = redirector.firstInternalError();
         if (error != null) {
             out.append("first internal error: ").append(error).append('\n');
         }
         if (redirector.config().sites()) {
-            sites(out, CallSites.snapshot());
+            sites(out, redirector.sites());
         } else {
             out.append("\ncall sites: not tracked (sites=false)\n");
         }

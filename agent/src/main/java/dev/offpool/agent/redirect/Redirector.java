@@ -3,11 +3,13 @@ package dev.offpool.agent.redirect;
 import dev.offpool.OffPool;
 import dev.offpool.OutOfPoolMemoryException;
 import dev.offpool.agent.RedirectStats;
+import dev.offpool.agent.SiteStats;
 import dev.offpool.spi.PageSourceException;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.ReferenceQueue;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -19,14 +21,16 @@ import java.util.concurrent.atomic.LongAdder;
  * public view is {@link dev.offpool.agent.Redirects}.
  *
  * <h2>A redirected buffer</h2>
- * A real direct buffer over a zeroed pool block, big-endian, position 0, limit = capacity = the request. With
+ * A real direct buffer over zeroed pool memory, big-endian, position 0, limit = capacity = the request. A request of
+ * at most {@code slabMaxBytes} is carved from the calling thread's slab ({@link SlabAllocator}, which has its own
+ * release rules: a small buffer's memory goes back with its slab's). A larger one gets a block of its own: with
  * {@code bufferScope=region} (the default) it is {@code OffPool.global().allocate(capacity).asByteBuffer()}, bound
  * to the scope of the region its block lies in; with {@code bufferScope=global} it is a view of the block through a
  * global-scope segment ({@code allocateAddress}, then a slice of all memory), as unscoped as the JDK's own direct
  * buffers. agent/README.md, "Buffer scope", weighs the two. A {@link BlockRecord} (a phantom reference to that root
  * buffer) goes into the {@link BlockTable}; the root's identity is what an explicit free is checked against.
  *
- * <h2>Release, and why it is exactly once</h2>
+ * <h2>Release of a block of its own, and why it is exactly once</h2>
  * <pre>
  *   allocate ──▶ table.add(record) ──┬── root and every view unreachable ─▶ GC enqueues record ─▶ table.remove(record)
  *                                    └── free(root) / invokeCleaner(root) ─────────────────────▶ table.removeRoot(...)
@@ -36,7 +40,8 @@ import java.util.concurrent.atomic.LongAdder;
  * lock-free stack; each allocation pops up to {@value #FREES_PER_ALLOCATION} of them and frees their blocks, so a
  * dead block goes back into the allocating thread's own cache, where its next allocation of that size finds it.
  * When the queue has been quiet for {@value #QUIET_MILLIS} ms the release thread frees what is left itself, so a
- * program that stops allocating still gets its blocks back.
+ * program that stops allocating still gets its blocks back. Every {@value #SWEEP_MILLIS} ms it also lets the
+ * current slabs of threads that ended go ({@link SlabAllocator#sweep}).
  * <ul>
  *   <li>Why not free on the release thread: then every block crosses threads twice (freed into the release thread's
  *       cache, spilled to the pools, taken back by the allocating thread through them); a profile of a GC-freed loop
@@ -65,6 +70,11 @@ public final class Redirector {
     /** How long the reference queue stays quiet before the release thread frees the remaining dead blocks itself. */
     private static final long QUIET_MILLIS = 20;
     /**
+     * How often the release thread lets ended threads' current slabs go ({@link SlabAllocator#sweep}): often enough
+     * that a slab waits no longer for it than for a collection, rarely enough to cost nothing (1,024 slots read).
+     */
+    static final long SWEEP_MILLIS = 100;
+    /**
      * All memory, in the global scope: {@code bufferScope=global} buffers are views of it, so an access checks no
      * region scope, as with the JDK's own direct buffers. (A restricted method, once; the runtime needs native access
      * anyway.)
@@ -85,6 +95,10 @@ public final class Redirector {
     private final boolean sites;
     private final boolean regionScope;
     private final boolean injectFault;
+    /** Requests up to this are slab buffers; 0 when slabs are off (the option, or no way to tell roots from views). */
+    private final int slabMaxBytes;
+    /** Null when {@code slabMaxBytes} is 0. */
+    private final SlabAllocator slabs;
     private final BlockTable table = new BlockTable();
     private final ReferenceQueue<ByteBuffer> queue = new ReferenceQueue<>();
     /** Top of the stack of dead records (linked through {@link BlockRecord#nextDead}), or null. */
@@ -112,6 +126,9 @@ public final class Redirector {
         this.sites = config.sites();
         this.regionScope = config.regionScope();
         this.injectFault = config.injectFault();
+        this.slabMaxBytes = config.slabMaxBytes() > 0 && BufferRoots.available() ? config.slabMaxBytes() : 0;
+        this.slabs = slabMaxBytes == 0 ? null
+                : new SlabAllocator(pool, sites, injectFault, liveBytes, limitBytes, this::noteReleaseFailure);
         Thread.ofPlatform().daemon().name("offpool-agent-release").start(this::drainQueue);
     }
 
@@ -150,6 +167,16 @@ public final class Redirector {
         return config;
     }
 
+    /** {@return the bytes of the slabs not released yet, part of {@code stats().liveBytes()}} */
+    public long slabBytes() {
+        return slabs == null ? 0 : (long) slabs.liveSlabs() * Slab.SLAB_BYTES;
+    }
+
+    /** {@return the largest request served from slabs; 0 if slabs are off} */
+    public int slabMaxBytes() {
+        return slabMaxBytes;
+    }
+
     // -----------------------------------------------------------------------------------------------------------
     // Allocation.
     // -----------------------------------------------------------------------------------------------------------
@@ -167,6 +194,9 @@ public final class Redirector {
             outsideSizeRange.increment();
             return ByteBuffer.allocateDirect(capacity);
         }
+        if (capacity <= slabMaxBytes) {
+            return fromSlab(capacity, site);
+        }
         // ---- hot path: free a dead block or two, reserve against the limit, take a block, register it ----
         // Measured cost over the pool's own allocate: see agent/README.md, "Costs".
         if (dead.get() != null) {
@@ -183,6 +213,20 @@ public final class Redirector {
             return ByteBuffer.allocateDirect(capacity);
         }
         return buffer;
+    }
+
+    /** {@return a slab buffer, or the JDK's if no slab could be had (counted by reason)} */
+    private ByteBuffer fromSlab(int capacity, int site) {
+        try {
+            ByteBuffer buffer = slabs.allocate(capacity, site);
+            if (buffer != null) {
+                return buffer;
+            }
+            overLimit.increment();
+        } catch (Throwable failure) {
+            countFallback(failure);
+        }
+        return ByteBuffer.allocateDirect(capacity);
     }
 
     /** {@return a pool-backed buffer, or null (counted by reason) if the block could not be had or registered} */
@@ -236,35 +280,95 @@ public final class Redirector {
     // -----------------------------------------------------------------------------------------------------------
 
     /**
-     * Frees a redirected buffer's block now, if {@code buffer} is the root buffer of a live redirected block.
+     * Frees a redirected buffer now, if {@code buffer} is a live redirected root buffer: its block goes back at once,
+     * or, for a slab buffer, when every buffer of its slab is freed or dead.
      *
      * @param buffer any buffer
-     * @return true if this call freed the block; false if {@code buffer} is not a redirected root buffer (a JDK
-     *         buffer, a view of a redirected one) or its block was freed already
+     * @return true if this call freed the buffer; false if {@code buffer} is not a redirected root buffer (a JDK
+     *         buffer, a view of a redirected one) or was freed already
      * @throws NullPointerException if {@code buffer} is null
      */
     public boolean free(ByteBuffer buffer) {
+        return freeRoot(buffer) == Freeing.FREED;
+    }
+
+    /**
+     * What a redirected {@code Unsafe.invokeCleaner(buffer)} does before the JDK's own method: frees a live
+     * redirected root, and does nothing for a slab buffer freed already (the JDK's second clean does nothing either,
+     * and its method, which cannot know the buffer, would warn about {@code Unsafe} for nothing).
+     *
+     * @param buffer a direct buffer
+     * @return true if the call is done; false if the JDK's method must take it (its own buffers, views, which it
+     *         refuses, and blocks of their own freed already, which it finds without a cleaner)
+     */
+    public boolean clean(ByteBuffer buffer) {
+        return freeRoot(buffer) != Freeing.REFUSED;
+    }
+
+    /** What {@link #freeRoot} did. */
+    private enum Freeing {
+        /** Freed by this call. */
+        FREED,
+        /** A slab buffer's root, freed before. */
+        FREED_BEFORE,
+        /** Nothing this agent may free: not direct, a view, not redirected, or a block of its own freed before. */
+        REFUSED
+    }
+
+    private Freeing freeRoot(ByteBuffer buffer) {
         if (!buffer.isDirect()) {
-            return false;
+            return Freeing.REFUSED;
+        }
+        if (slabs != null && buffer.capacity() <= slabMaxBytes) {
+            SlabAllocator.Outcome outcome;
+            try {
+                outcome = slabs.free(buffer);
+            } catch (RuntimeException e) {
+                noteReleaseFailure(e);
+                return Freeing.REFUSED;
+            }
+            switch (outcome) {
+                case FREED -> {
+                    return Freeing.FREED;
+                }
+                case NOT_LIVE -> {
+                    return Freeing.FREED_BEFORE;
+                }
+                case VIEW, LIVE -> {
+                    return Freeing.REFUSED;
+                }
+                case NOT_A_SLAB_BUFFER -> {
+                    // a block of its own, or none of ours: the table knows
+                }
+            }
         }
         BlockRecord record;
         try {
             record = table.removeRoot(addressOf(buffer), buffer);
         } catch (RuntimeException e) {
             noteReleaseFailure(e);
-            return false;
+            return Freeing.REFUSED;
         }
         if (record == null) {
-            return false;
+            return Freeing.REFUSED;
         }
         record.clear();
         release(record, true);
-        return true;
+        return Freeing.FREED;
     }
 
-    /** {@return true if {@code buffer} is the root buffer of a live redirected block} */
+    /** {@return true if {@code buffer} is a live redirected root buffer} */
     public boolean isRedirected(ByteBuffer buffer) {
-        return buffer.isDirect() && table.containsRoot(addressOf(buffer), buffer);
+        if (!buffer.isDirect()) {
+            return false;
+        }
+        if (slabs != null && buffer.capacity() <= slabMaxBytes) {
+            SlabAllocator.Outcome outcome = slabs.check(buffer);
+            if (outcome != SlabAllocator.Outcome.NOT_A_SLAB_BUFFER) {
+                return outcome == SlabAllocator.Outcome.LIVE;
+            }
+        }
+        return table.containsRoot(addressOf(buffer), buffer);
     }
 
     /** The buffer's base address (its index 0), from public API only. */
@@ -273,6 +377,7 @@ public final class Redirector {
     }
 
     private void drainQueue() {
+        long nextSweep = System.nanoTime();
         while (true) {
             try {
                 BlockRecord record = (BlockRecord) queue.remove(QUIET_MILLIS);
@@ -280,6 +385,10 @@ public final class Redirector {
                     pushDead(record);
                 } else if (dead.get() != null) {
                     freeDead(Integer.MAX_VALUE);
+                }
+                if (slabs != null && System.nanoTime() - nextSweep >= 0) {
+                    slabs.sweep();
+                    nextSweep = System.nanoTime() + SWEEP_MILLIS * 1_000_000;
                 }
             } catch (InterruptedException e) {
                 // A daemon thread with nothing else to do: interruption is not a request to stop releasing.
@@ -346,15 +455,21 @@ public final class Redirector {
     // Counters.
     // -----------------------------------------------------------------------------------------------------------
 
-    /** {@return the counters now} */
+    /** {@return the counters now} Slab buffers are counted as {@link SlabAllocator} says. */
     public RedirectStats stats() {
-        long byGc = freedByGc.sum();
-        long explicit = freedExplicitly.sum();
-        long served = redirected.sum();
+        SlabAllocator.Totals small = slabs == null ? new SlabAllocator.Totals(0, 0, 0) : slabs.totals();
+        long byGc = freedByGc.sum() + small.freedWithSlab();
+        long explicit = freedExplicitly.sum() + small.freedExplicitly();
+        long served = redirected.sum() + small.redirected();
         return new RedirectStats(served, outsideSizeRange.sum(), overLimit.sum(), allocatorFull.sum(),
                 allocatorClosed.sum(), internalError.sum(), byGc, explicit, releaseFailures.sum(),
                 Math.max(0, served - byGc - explicit),
                 liveBytes.get(), limitBytes);
+    }
+
+    /** {@return every call site that got a redirected buffer, most live bytes first (then most allocations)} */
+    public List<SiteStats> sites() {
+        return CallSites.snapshot(slabs == null ? sink -> { } : slabs::pendingSites);
     }
 
     /** {@return the first internal error seen, or null} For the report: a fallback should say why. */

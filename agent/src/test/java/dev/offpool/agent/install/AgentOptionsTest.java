@@ -23,6 +23,7 @@ class AgentOptionsTest {
         assertTrue(options.enabled());
         assertEquals(1, options.minBytes());
         assertEquals(1 << 20, options.maxBytes());
+        assertEquals(512, options.slabMaxBytes(), "buffers up to 512 bytes live in slabs by default");
         assertEquals(12345, options.limitBytes(() -> 12345), "no limit option: the JDK's limit");
         assertEquals(0, options.reportIntervalMillis());
         assertEquals("stderr", options.reportTo());
@@ -38,13 +39,14 @@ class AgentOptionsTest {
     @Test
     void everyKeyIsReadInItsForm() {
         AgentOptions options = parse("enabled=false,include=com.acme.*:org.x.Y,exclude=,minBytes=2k,maxBytes=1m,"
-                + "limit=3g,report=250ms,reportTo=/tmp/r.txt,honourInvokeCleaner=false,sites=false,"
+                + "slabMaxBytes=4k,limit=3g,report=250ms,reportTo=/tmp/r.txt,honourInvokeCleaner=false,sites=false,"
                 + "bufferScope=global,jmx=false,map=/tmp/m.html");
         assertFalse(options.enabled());
         assertEquals(List.of("com.acme.*", "org.x.Y"), options.selection().include());
         assertEquals(List.of(), options.selection().exclude());
         assertEquals(2048, options.minBytes());
         assertEquals(1 << 20, options.maxBytes());
+        assertEquals(4096, options.slabMaxBytes());
         assertEquals(3L << 30, options.limitBytes(() -> 1));
         assertEquals(250, options.reportIntervalMillis());
         assertEquals("/tmp/r.txt", options.reportTo());
@@ -53,6 +55,16 @@ class AgentOptionsTest {
         assertFalse(options.regionScope());
         assertFalse(options.jmx());
         assertEquals("/tmp/m.html", options.map());
+    }
+
+    @Test
+    void slabMaxBytesZeroTurnsSlabsOffAndPastAnEighthOfASlabStopsStartUp() {
+        assertEquals(0, parse("slabMaxBytes=0").slabMaxBytes());
+        AgentOptionException tooBig = assertThrows(AgentOptionException.class, () -> parse("slabMaxBytes=4097"));
+        assertTrue(tooBig.getMessage().startsWith("offpool agent: bad option 'slabMaxBytes=4097': out of range "
+                + "0..4096 bytes"), tooBig.getMessage());
+        assertTrue(tooBig.getMessage().contains("  slabMaxBytes=SIZE"), "the usage lists the key");
+        assertThrows(AgentOptionException.class, () -> parse("slabMaxBytes=-1"));
     }
 
     @Test
