@@ -3,6 +3,7 @@ package dev.offpool.reliability;
 import dev.offpool.OffPool;
 import dev.offpool.OutOfPoolMemoryException;
 import dev.offpool.PoolStats;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -102,6 +103,19 @@ class ReservedLimitUnderConcurrencyTest {
                             + "over the limit, all back after frees; then one %d MiB block, and %,d bytes of 64-byte "
                             + "blocks%n", source, THREADS, OPS_PER_THREAD, LIMIT_BYTES >> 20, refusals.get(),
                     arenaRefusals.get(), LIMIT_BYTES >> 20, held);
+        }
+    }
+
+    @Test
+    void inCheckedModeTheQuarantineGivesWayBeforeTheLimitRefuses() {
+        // Nothing is live when the second request comes: the first block is only quarantined, and what is only held
+        // must be given back before a refusal, as the thread caches and the spare arena and chunk are.
+        try (OffPool pool = OffPool.builder().checked(true).maxReservedBytes(8L << 20).build()) {
+            pool.free(pool.allocate(3L << 20));
+            MemorySegment second = pool.allocate(6L << 20);
+            pool.free(second);
+            pool.trim();
+            assertEquals(0, pool.reservedBytes());
         }
     }
 
