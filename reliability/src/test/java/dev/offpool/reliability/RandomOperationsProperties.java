@@ -1,5 +1,6 @@
 package dev.offpool.reliability;
 
+import dev.offpool.HeapCorruptionException;
 import dev.offpool.InvalidFreeException;
 import dev.offpool.OffPool;
 import dev.offpool.PoolStats;
@@ -26,13 +27,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Suite 1 of the reliability suite: random operations over every tier against a model, on the project's seeded
  * runner (a failure prints its seed and the command that replays it, with the failing steps shrunk).
  *
- * <p>Each try builds an allocator with drawn settings (page source, arena, pool and cache sizes, tier bounds) and
- * takes random steps: allocations of 1 byte to 4 MiB ({@link SizeMix}) at drawn alignments on the raw and segment
- * paths, frees (through either path), reallocations across tiers, pooled arenas opened, filled and closed,
- * {@code trim()}, and bad calls of every kind the API rejects. The model knows every block it holds and checks:
+ * <p>Each try builds an allocator with drawn settings (page source, arena, pool and cache sizes, tier bounds,
+ * scrub-on-free) and takes random steps: allocations of 1 byte to 4 MiB ({@link SizeMix}) at drawn alignments on the
+ * raw, uninitialized and segment paths, frees (through either path), reallocations across tiers, pooled arenas
+ * opened, filled and closed, {@code trim()}, and bad calls of every kind the API rejects. The model knows every block
+ * it holds and checks:
  * <ul>
- *   <li>every block handed out is aligned, exactly the size asked for, reads as zero, and overlaps no live block
- *       or arena segment;</li>
+ *   <li>every block handed out is aligned, exactly the size asked for, overlaps no live block or arena segment, and
+ *       reads as zero (an uninitialized one: 0xCD in checked mode; with scrub-on-free, nothing an earlier owner
+ *       wrote);</li>
  *   <li>every block keeps its content tag ({@link ContentTags}) until it is freed or reallocated, and a reallocate
  *       keeps the old bytes and zeroes the rest;</li>
  *   <li>every bad call throws its exception, whose message names what was wrong, and leaves {@code stats()} exactly
@@ -42,28 +45,39 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   <li>at the end of a try, every block still holds its whole tag, and after freeing them all the stats show no
  *       live block.</li>
  * </ul>
+ * A second property runs the same in checked mode, where a segment must die with its free and an overwritten guard
+ * must be reported by free and reallocate and leave the block live.
  *
  * <p>The number of steps is {@code -Doffpool.reliability.randomOperations} (the default build runs 10^5; the stress
- * profile 10^7), in tries of at most {@value #MAX_STEPS_PER_TRY} steps.
+ * profile 10^7), a tenth of that in checked mode, in tries of at most {@value #MAX_STEPS_PER_TRY} steps.
  */
 class RandomOperationsProperties {
     static final long OPERATIONS = Long.getLong("offpool.reliability.randomOperations", 100_000);
+    /** Checked mode costs about five times as much per step (a shared arena per segment, guards, quarantine). */
+    static final long CHECKED_OPERATIONS = OPERATIONS / 10;
     static final int MAX_STEPS_PER_TRY = 20_000;
-    static final int STEPS_PER_TRY = (int) Math.min(OPERATIONS, MAX_STEPS_PER_TRY);
-    static final int TRIES = (int) Math.max(1, OPERATIONS / STEPS_PER_TRY);
     static final int CHECK_EVERY_STEPS = 500;
     /** Allocations stop while the model holds this many blocks or bytes, so that frees catch up. */
     static final int MAX_LIVE_BLOCKS = 3000;
     static final long MAX_LIVE_BYTES = 128L << 20;
     static final int MAX_OPEN_ARENAS = 4;
     private static final long[] ALIGNMENTS = {1, 1, 1, 1, 1, 1, 8, 16, 32, 64, 128, 256, 4096, 4096, 65536, 1L << 21};
+    /**
+     * Checked mode puts a guard as long as the alignment in front of each block and checks it byte by byte, so a
+     * 2 MiB alignment costs milliseconds per free there: the largest alignment is drawn eight times less often.
+     */
+    private static final long[] CHECKED_ALIGNMENTS = {1, 1, 1, 1, 1, 1, 8, 16, 32, 64, 128, 256, 4096, 4096, 65536,
+            1, 1, 1, 1, 1, 1, 8, 16, 32, 64, 128, 256, 4096, 4096, 65536, 32, 1L << 21};
+    /** What checked mode fills a fresh block with where zeroing is not promised (CPython's PYMEM_CLEANBYTE). */
+    static final byte FRESH_IN_CHECKED_MODE = (byte) 0xCD;
     /** Memory that is certainly not the allocator's, for frees of foreign addresses. */
     private static final MemorySegment FOREIGN = Arena.global().allocate(4096, 16);
 
     /** What every try did, over the whole run, for the figures printed at the end. */
     static final Map<String, LongAdder> TOTALS = new TreeMap<>();
 
-    enum Path { RAW, SEGMENT }
+    /** How a block was allocated: {@code allocateAddress}, {@code allocateAddressUninitialized}, {@code allocate}. */
+    enum Path { RAW, RAW_UNINITIALIZED, SEGMENT }
 
     /** A live block (or pooled-arena segment) as the model holds it. */
     static final class Block {
@@ -103,6 +117,9 @@ class RandomOperationsProperties {
         final String settings;
         final OffPool pool;
         final long maxAllocationBytes;
+        /** Checked mode: guards, quarantine, reallocate always moves, a segment dies with its free. */
+        final boolean checked;
+        final boolean scrubOnFree;
         final List<Block> live = new ArrayList<>();
         /** Every live block and arena segment by start address, to find overlaps. */
         final TreeMap<Long, Block> byAddress = new TreeMap<>();
@@ -116,7 +133,8 @@ class RandomOperationsProperties {
         long steps;
         final Map<String, Long> counts = new TreeMap<>();
 
-        Model(Draw draw) {
+        Model(Draw draw, boolean checked) {
+            this.checked = checked;
             source = draw.oneOf(List.of(PageSources.values()));
             long arenaBytes = draw.oneOf(64L << 10, 256L << 10, 1L << 20);
             int poolBytes = draw.oneOf(4096, 16384);
@@ -126,16 +144,20 @@ class RandomOperationsProperties {
             long retained = draw.oneOf(0, OffPool.DEFAULT_ARENA_SIZE_BYTES);
             boolean smallLargeTier = draw.coin();
             maxAllocationBytes = draw.coin() ? OffPool.DEFAULT_MAX_ALLOCATION_BYTES : 2 * SizeMix.MAX_BYTES;
+            scrubOnFree = !checked && draw.coin();
+            long quarantine = draw.oneOf(0, 64 << 10, OffPool.DEFAULT_QUARANTINE_BYTES);
             settings = String.format("%s page source, %d KiB arenas, %d KiB pools, small to %d B, medium to %d B, "
-                            + "cache %d B, retained %d B, large to %d KiB, max allocation %d", source,
+                            + "cache %d B, retained %d B, large to %d KiB, max allocation %d%s%s", source,
                     arenaBytes >> 10, poolBytes >> 10, smallMax, mediumMax, cacheBytes, retained,
-                    smallLargeTier ? 128 : 1024, maxAllocationBytes);
+                    smallLargeTier ? 128 : 1024, maxAllocationBytes, checked ? ", checked (quarantine " + quarantine
+                            + " B)" : "", scrubOnFree ? ", scrub on free" : "");
             pool = OffPool.builder().pageSource(source.create()).arenaSizeBytes(arenaBytes).poolSizeBytes(poolBytes)
                     .smallMaxBytes(smallMax).mediumMaxBytes(mediumMax).threadCacheBytes(cacheBytes)
                     .retainedUnusedPoolBytes(retained)
                     .largeMaxBytes(smallLargeTier ? 128 << 10 : 1 << 20)
                     .largeChunkBytes(smallLargeTier ? 512 << 10 : 4 << 20)
                     .maxAllocationBytes(maxAllocationBytes)
+                    .checked(checked).quarantineBytes(quarantine).scrubOnFree(scrubOnFree)
                     .build();
         }
 
@@ -150,14 +172,15 @@ class RandomOperationsProperties {
         // ---- the steps ------------------------------------------------------------------------------------------
 
         void allocate(long size, long alignment, Path path) {
-            MemorySegment segment;
-            if (path == Path.RAW) {
-                segment = MemorySegment.ofAddress(pool.allocateAddress(size, alignment)).reinterpret(size);
-            } else {
-                segment = pool.allocate(size, alignment);
-                assertEquals(size, segment.byteSize(), "a segment is exactly the size asked for");
-            }
-            Block block = handedOut(segment, alignment, path, "allocate " + size + " align " + alignment);
+            MemorySegment segment = switch (path) {
+                case RAW -> MemorySegment.ofAddress(pool.allocateAddress(size, alignment)).reinterpret(size);
+                case RAW_UNINITIALIZED -> MemorySegment.ofAddress(pool.allocateAddressUninitialized(size))
+                        .reinterpret(size);
+                case SEGMENT -> pool.allocate(size, alignment);
+            };
+            assertEquals(size, segment.byteSize(), "a segment is exactly the size asked for");
+            Block block = handedOut(segment, path == Path.RAW_UNINITIALIZED ? 16 : alignment, path,
+                    path.name().toLowerCase() + " allocate " + size + " align " + alignment);
             live.add(block);
             liveBytes += size;
             count("allocate " + path.name().toLowerCase());
@@ -168,7 +191,17 @@ class RandomOperationsProperties {
             long address = segment.address();
             assertTrue(address != 0 && address % Math.max(16, alignment) == 0,
                     () -> call + " returned 0x" + Long.toHexString(address));
-            ContentTags.checkZero(segment, 0, segment.byteSize(), call);
+            if (path != Path.RAW_UNINITIALIZED) {
+                ContentTags.checkZero(segment, 0, segment.byteSize(), call);
+            } else if (checked) {
+                ContentTags.checkFilled(segment, FRESH_IN_CHECKED_MODE, call + " (checked mode fills it)");
+            } else if (scrubOnFree) {
+                // Freed blocks are scrubbed, so no earlier owner's bytes may show: every word is zero, a free-list
+                // link the pool wrote there (an address near the block), or what this page source leaves in the
+                // pools it discards.
+                ContentTags.checkNoCallerData(segment, source == PageSources.DIRTYING_DISCARD
+                        ? DirtyingDiscardPageSource.GARBAGE : 0, call + " with scrub on free");
+            }
             Block block = new Block(address, segment.byteSize(), path, segment, nextId++);
             claimRange(block, call);
             ContentTags.write(segment, block.id);
@@ -190,10 +223,14 @@ class RandomOperationsProperties {
         void free(int index, boolean crossPath) {
             Block block = removeLive(index);
             ContentTags.check(block.segment, block.id, "free of " + block);
-            if ((block.path == Path.RAW) != crossPath) {
+            if ((block.path != Path.SEGMENT) != crossPath) {
                 pool.freeAddress(block.address);
             } else {
                 pool.free(crossPath ? block.globalView() : block.segment);
+            }
+            if (checked && block.path == Path.SEGMENT) {
+                assertThrows(IllegalStateException.class, () -> block.segment.get(ValueLayout.JAVA_BYTE, 0),
+                        "in checked mode a segment dies with its block's free");
             }
             remember(block);
             count("free");
@@ -209,7 +246,8 @@ class RandomOperationsProperties {
             Block block = removeLive(index);
             String call = "reallocate of " + block + " to " + newSize;
             ContentTags.check(block.segment, block.id, call);
-            MemorySegment argument = block.path == Path.SEGMENT && !viaGlobalView ? block.segment : block.globalView();
+            MemorySegment argument = block.path == Path.SEGMENT && !viaGlobalView ? block.segment
+                    : block.globalView();
             MemorySegment moved = pool.reallocate(argument, newSize);
             assertEquals(newSize, moved.byteSize(), call);
             long kept = Math.min(block.size, newSize);
@@ -428,6 +466,32 @@ class RandomOperationsProperties {
                                 () -> closed.allocate(16), "closed");
                     }
                 }
+                case 10 -> {
+                    rejected("uninitialized allocate of 0 bytes", IllegalArgumentException.class,
+                            () -> pool.allocateAddressUninitialized(0), "size must be positive");
+                    rejected("uninitialized allocate over the largest allocation", IllegalArgumentException.class,
+                            () -> pool.allocateAddressUninitialized(maxAllocationBytes + 1),
+                            "over the largest allocation");
+                }
+                case 11 -> {
+                    // Checked mode only: a byte written just past a block's end (or just before it) lands in its
+                    // guard, which free and reallocate find; the block stays live. Without checked mode that byte
+                    // would be a neighbour's, so nothing is written then.
+                    if (checked && !live.isEmpty()) {
+                        Block block = live.get(pick % live.size());
+                        boolean after = offsetPick >= 0;
+                        MemorySegment guardByte = MemorySegment.ofAddress(after ? block.address + block.size
+                                : block.address - 1).reinterpret(1);
+                        byte guard = guardByte.get(ValueLayout.JAVA_BYTE, 0);
+                        guardByte.set(ValueLayout.JAVA_BYTE, 0, (byte) ~guard);
+                        String found = after ? "buffer overflow" : "buffer underflow";
+                        rejected("free of a block whose guard was overwritten", HeapCorruptionException.class,
+                                () -> pool.freeAddress(block.address), found);
+                        rejected("reallocate of a block whose guard was overwritten", HeapCorruptionException.class,
+                                () -> pool.reallocate(block.globalView(), 64), found);
+                        guardByte.set(ValueLayout.JAVA_BYTE, 0, guard);
+                    }
+                }
                 default -> throw new IllegalArgumentException("no bad call " + kind);
             }
         }
@@ -441,9 +505,10 @@ class RandomOperationsProperties {
             pool.verify();
             PoolStats stats = pool.stats();
             long blocks = stats.blocksInUse() + stats.large().liveBlocks() + stats.huge().blocks();
-            if (arenas.isEmpty()) {
+            if (arenas.isEmpty() && !checked) {
                 assertEquals(live.size(), blocks, () -> "live blocks in the stats, " + this + "\n" + stats.toTable());
             } else {
+                // Arenas cut many segments from a slab; checked mode's quarantine holds freed blocks for a while.
                 assertTrue(blocks >= live.size(), () -> blocks + " blocks in the stats, " + this);
             }
             assertEquals(stats.bytesInArenas(), stats.accountedBytes(), "pool byte accounting");
@@ -463,6 +528,7 @@ class RandomOperationsProperties {
                 while (!live.isEmpty()) {
                     free(live.size() - 1, false);
                 }
+                pool.trim(); // empties checked mode's quarantine
                 pool.verify();
                 PoolStats stats = pool.stats();
                 assertEquals(0, stats.blocksInUse() + stats.large().liveBlocks() + stats.huge().blocks(),
@@ -492,10 +558,22 @@ class RandomOperationsProperties {
 
     @Test
     void everyTierMatchesTheModelOverRandomOperationsWithBadCallsMixedIn() {
+        run(OPERATIONS, false);
+    }
+
+    @Test
+    void checkedModeMatchesTheModelOverRandomOperationsWithBadCallsMixedIn() {
+        run(CHECKED_OPERATIONS, true);
+    }
+
+    private static void run(long operations, boolean checked) {
+        int stepsPerTry = (int) Math.min(operations, MAX_STEPS_PER_TRY);
+        int tries = (int) Math.max(1, operations / stepsPerTry);
         long started = System.nanoTime();
-        StateMachine.Summary run = StateMachine.startingWithDrawn(Model::new)
-                .action(12, Model::mayAllocate, (m, draw) -> allocate(draw, Path.RAW))
-                .action(12, Model::mayAllocate, (m, draw) -> allocate(draw, Path.SEGMENT))
+        StateMachine.Summary run = StateMachine.startingWithDrawn(draw -> new Model(draw, checked))
+                .action(9, Model::mayAllocate, (m, draw) -> allocate(m, draw, Path.RAW))
+                .action(3, Model::mayAllocate, (m, draw) -> allocate(m, draw, Path.RAW_UNINITIALIZED))
+                .action(12, Model::mayAllocate, (m, draw) -> allocate(m, draw, Path.SEGMENT))
                 .action(20, m -> !m.live.isEmpty(), RandomOperationsProperties::free)
                 .action(1, m -> !m.live.isEmpty(), RandomOperationsProperties::freeMany)
                 .action(6, m -> !m.live.isEmpty() && m.mayAllocate(), RandomOperationsProperties::reallocate)
@@ -513,23 +591,25 @@ class RandomOperationsProperties {
                 .action(3, RandomOperationsProperties::badCall)
                 .invariant(Model::check)
                 .closeWith(Model::close)
-                .run(TRIES, STEPS_PER_TRY);
+                .run(tries, stepsPerTry);
         double seconds = (System.nanoTime() - started) / 1e9;
-        assertEquals(run.tries() * (long) STEPS_PER_TRY, run.steps(), "every try takes all its steps");
+        assertEquals(run.tries() * (long) stepsPerTry, run.steps(), "every try takes all its steps");
         StringBuilder figures = new StringBuilder(String.format(
-                "[reliability] random operations: %,d steps in %d tries of %,d, %.1f s (%,.0f steps/s)%n",
-                run.steps(), run.tries(), STEPS_PER_TRY, seconds, run.steps() / seconds));
+                "[reliability] random operations%s: %,d steps in %d tries of %,d, %.1f s (%,.0f steps/s)%n",
+                checked ? " in checked mode" : "", run.steps(), run.tries(), stepsPerTry, seconds,
+                run.steps() / seconds));
         synchronized (TOTALS) {
             TOTALS.forEach((what, n) -> figures.append(String.format("[reliability]   %-28s %,12d%n", what,
                     n.sum())));
+            TOTALS.clear();
         }
         System.out.print(figures);
     }
 
-    static Step<Model> allocate(Draw draw, Path path) {
+    static Step<Model> allocate(Model m, Draw draw, Path path) {
         long size = SizeMix.draw(draw);
-        long alignment = draw.oneOf(ALIGNMENTS);
-        return Step.of((path == Path.RAW ? "raw " : "") + "allocate " + size + " align " + alignment,
+        long alignment = draw.oneOf(m.checked ? CHECKED_ALIGNMENTS : ALIGNMENTS);
+        return Step.of(path.name().toLowerCase() + " allocate " + size + " align " + alignment,
                 Model::mayAllocate, model -> model.allocate(size, alignment, path));
     }
 
@@ -573,7 +653,7 @@ class RandomOperationsProperties {
     }
 
     static Step<Model> badCall(Model m, Draw draw) {
-        int kind = draw.intBetween(0, 9);
+        int kind = draw.intBetween(0, 11);
         int pick = draw.intBetween(0, Integer.MAX_VALUE - 1);
         long offsetPick = draw.anyLong();
         return Step.of("bad call " + kind + " (pick " + pick + ")", model -> model.badCall(kind, pick, offsetPick));
