@@ -2,7 +2,8 @@ package dev.offpool.reliability;
 
 import dev.offpool.OffPool;
 import dev.offpool.PoolStats;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -19,19 +20,20 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
  * Suite 2 of the reliability suite: {@value #THREADS} threads allocate, free and reallocate blocks of every tier
- * ({@link SizeMix}, raw and segment paths) and hand blocks to each other, so that most frees and many reallocates
- * happen on a thread other than the one that allocated the block.
+ * ({@link SizeMix}, on the segment, raw and uninitialized paths) and hand blocks to each other, so that most frees and
+ * many reallocates happen on a thread other than the one that allocated the block; in each {@link Mode}.
  *
  * <p>Every block carries a content tag ({@link ContentTags}) with a unique id, and a registry maps every live
  * address to its id: an allocation whose address is already live is a block handed out twice; a tag that changed is
  * a block written by someone else. At the end, every block still held (in the threads' hands and in their inboxes)
  * is counted and checked: allocations minus frees must equal what is held (nothing lost), the stats' live blocks per
- * tier must match those counts exactly, and after freeing them all the heap must be empty, {@code verify()} clean,
- * and {@code trim()} must hand every reserved byte back.
+ * tier must match those counts exactly (in checked mode, whose guards move blocks between tiers, their total), and
+ * after freeing them all the heap must be empty, {@code verify()} clean, and {@code trim()} must hand every reserved
+ * byte back.
  *
  * <p>Operations per thread: {@code -Doffpool.reliability.opsPerThread} (the default build runs 20,000; the stress
- * profile 10^6). The threads' seeds are printed; a rerun with them draws the same choices, though the interleaving
- * (and so the addresses) differs.
+ * profile 10^6), a tenth of that in checked mode. The threads' seeds are printed; a rerun with them draws the same
+ * choices, though the interleaving (and so the addresses) differs.
  */
 class CrossThreadStressTest {
     static final int THREADS = 8;
@@ -74,6 +76,7 @@ class CrossThreadStressTest {
         final ConcurrentHashMap<Long, Long> live;
         final List<Held> held = new ArrayList<>();
         final SplittableRandom random;
+        final long operationsToDo;
         long sequence;
         long operations;
         long allocations;
@@ -84,7 +87,9 @@ class CrossThreadStressTest {
         long movedReallocations;
         long handoffs;
 
-        Worker(int index, long seed, OffPool pool, List<Queue<Held>> inboxes, ConcurrentHashMap<Long, Long> live) {
+        Worker(int index, long seed, OffPool pool, List<Queue<Held>> inboxes, ConcurrentHashMap<Long, Long> live,
+               long operationsToDo) {
+            this.operationsToDo = operationsToDo;
             this.index = index;
             this.seed = seed;
             this.pool = pool;
@@ -96,7 +101,7 @@ class CrossThreadStressTest {
         @Override
         public void run() {
             Queue<Held> inbox = inboxes.get(index);
-            while (operations < OPS_PER_THREAD) {
+            while (operations < operationsToDo) {
                 Held incoming;
                 for (int k = 0; k < 8 && (incoming = inbox.poll()) != null; k++) {
                     int choice = random.nextInt(10);
@@ -134,15 +139,19 @@ class CrossThreadStressTest {
         private Held allocate() {
             long size = SizeMix.draw(random);
             long id = ((long) index << 48) | sequence++;
-            MemorySegment segment = random.nextBoolean() ? pool.allocate(size) : null;
-            long address = segment != null ? segment.address() : pool.allocateAddress(size);
+            int path = random.nextInt(8);
+            MemorySegment segment = path < 4 ? pool.allocate(size) : null;
+            long address = segment != null ? segment.address()
+                    : path < 7 ? pool.allocateAddress(size) : pool.allocateAddressUninitialized(size);
             Held block = new Held(address, size, segment, id);
             Long previous = live.putIfAbsent(address, id);
             if (previous != null) {
                 throw new AssertionError(block + " handed out while block #" + Long.toHexString(previous)
                         + " is live there");
             }
-            ContentTags.checkZero(block.view(), 0, size, "fresh " + block);
+            if (path < 7) {
+                ContentTags.checkZero(block.view(), 0, size, "fresh " + block);
+            }
             ContentTags.write(block.view(), id);
             operations++;
             allocations++;
@@ -210,9 +219,13 @@ class CrossThreadStressTest {
         }
     }
 
-    @Test
-    void eightThreadsTradingBlocksLoseNoneAndHandNoneOutTwice() throws Exception {
-        try (OffPool pool = OffPool.builder().arenaSizeBytes(256 << 10).largeMaxBytes(LARGE_MAX_BYTES).build()) {
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void eightThreadsTradingBlocksLoseNoneAndHandNoneOutTwice(Mode mode) throws Exception {
+        // Checked mode costs several times more per operation (guards, a shared arena per segment): a tenth as many.
+        long operationsPerThread = mode == Mode.CHECKED ? Math.max(1, OPS_PER_THREAD / 10) : OPS_PER_THREAD;
+        try (OffPool pool = mode.apply(OffPool.builder().arenaSizeBytes(256 << 10).largeMaxBytes(LARGE_MAX_BYTES))
+                .build()) {
             List<Queue<Held>> inboxes = new ArrayList<>();
             ConcurrentHashMap<Long, Long> live = new ConcurrentHashMap<>();
             List<Worker> workers = new ArrayList<>();
@@ -221,7 +234,7 @@ class CrossThreadStressTest {
                 inboxes.add(new ConcurrentLinkedQueue<>());
             }
             for (int t = 0; t < THREADS; t++) {
-                workers.add(new Worker(t, seeds.nextLong(), pool, inboxes, live));
+                workers.add(new Worker(t, seeds.nextLong(), pool, inboxes, live, operationsPerThread));
             }
             String seedList = workers.stream().map(w -> String.format("0x%016x", w.seed)).toList().toString();
             AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -256,12 +269,20 @@ class CrossThreadStressTest {
             long pooled = remaining.stream().filter(b -> b.size <= pooledMax).count();
             long large = remaining.stream().filter(b -> b.size > pooledMax && b.size <= LARGE_MAX_BYTES).count();
             List<Held> huge = remaining.stream().filter(b -> b.size > LARGE_MAX_BYTES).toList();
-            PoolStats stats = pool.stats();
-            assertEquals(pooled, stats.blocksInUse(), stats::toTable);
-            assertEquals(large, stats.large().liveBlocks(), stats::toTable);
-            assertEquals(huge.size(), stats.huge().blocks(), stats::toTable);
-            assertEquals(huge.stream().mapToLong(b -> b.size).sum(), stats.huge().bytesRequested(), stats::toTable);
-            assertEquals(stats.bytesInArenas(), stats.accountedBytes());
+            if (mode == Mode.CHECKED) {
+                pool.trim(); // the quarantine's blocks are still blocks to the tiers beneath
+                PoolStats stats = pool.stats();
+                assertEquals(remaining.size(), stats.blocksInUse() + stats.large().liveBlocks()
+                        + stats.huge().blocks(), stats::toTable); // guards move blocks between tiers
+            } else {
+                PoolStats stats = pool.stats();
+                assertEquals(pooled, stats.blocksInUse(), stats::toTable);
+                assertEquals(large, stats.large().liveBlocks(), stats::toTable);
+                assertEquals(huge.size(), stats.huge().blocks(), stats::toTable);
+                assertEquals(huge.stream().mapToLong(b -> b.size).sum(), stats.huge().bytesRequested(),
+                        stats::toTable);
+                assertEquals(stats.bytesInArenas(), stats.accountedBytes());
+            }
             pool.verify();
 
             for (Held block : remaining) {
@@ -269,16 +290,16 @@ class CrossThreadStressTest {
                 assertEquals(block.id, live.remove(block.address));
                 pool.freeAddress(block.address);
             }
+            pool.trim();
             PoolStats empty = pool.stats();
             assertEquals(0, empty.blocksInUse() + empty.large().liveBlocks() + empty.huge().blocks(), empty::toTable);
             pool.verify();
-            pool.trim();
             assertEquals(0, pool.reservedBytes(), () -> "reserved after freeing everything and trim()\n"
                     + pool.stats().toTable());
 
             long operations = workers.stream().mapToLong(w -> w.operations).sum();
-            System.out.printf("[reliability] threads trading blocks: %d threads x %,d operations = %,d in %.1f s; "
-                            + "seeds %s%n", THREADS, OPS_PER_THREAD, operations, seconds, seedList);
+            System.out.printf("[reliability] threads trading blocks (%s): %d threads x %,d operations = %,d in "
+                            + "%.1f s; seeds %s%n", mode, THREADS, operationsPerThread, operations, seconds, seedList);
             System.out.printf("[reliability]   allocations %,d, frees %,d (%,d on another thread), reallocations %,d "
                             + "(%,d on another thread, %,d moved), hand-offs %,d; held at the end %,d "
                             + "(%d pooled, %d large, %d huge), checked and freed; lost 0, handed out twice 0%n",
