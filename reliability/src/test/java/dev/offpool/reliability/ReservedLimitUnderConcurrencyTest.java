@@ -5,7 +5,8 @@ import dev.offpool.OutOfPoolMemoryException;
 import dev.offpool.PoolStats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -37,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   <li>after everything is freed: no live block, {@code verify()} clean, and {@code trim()} hands back every
  *       reserved byte; then the whole limit is usable again, as one block and as many small ones.</li>
  * </ul>
- * Operations per thread: {@code -Doffpool.reliability.limitOpsPerThread}.
+ * It runs on the mmap page source and on JDK arenas, and in each {@link Mode}. Operations per thread:
+ * {@code -Doffpool.reliability.limitOpsPerThread} (a tenth of that in checked mode).
  */
 class ReservedLimitUnderConcurrencyTest {
     static final int THREADS = 4;
@@ -48,10 +50,19 @@ class ReservedLimitUnderConcurrencyTest {
     record Held(MemorySegment segment, long id) {
     }
 
+    static List<Arguments> sourcesAndModes() {
+        return List.of(Arguments.of(PageSources.MMAP, Mode.DEFAULT), Arguments.of(PageSources.JDK_ARENAS, Mode.DEFAULT),
+                Arguments.of(PageSources.MMAP, Mode.SCRUB_ON_FREE), Arguments.of(PageSources.MMAP, Mode.CHECKED));
+    }
+
     @ParameterizedTest
-    @EnumSource(value = PageSources.class, names = {"MMAP", "JDK_ARENAS"})
-    void theLimitReachedByManyThreadsFailsCleanlyAndEverythingComesBack(PageSources source) throws Exception {
-        try (OffPool pool = OffPool.builder().pageSource(source.create()).maxReservedBytes(LIMIT_BYTES).build()) {
+    @MethodSource("sourcesAndModes")
+    void theLimitReachedByManyThreadsFailsCleanlyAndEverythingComesBack(PageSources source, Mode mode)
+            throws Exception {
+        // Checked mode costs several times more per operation (guards, a shared arena per segment): a tenth as many.
+        long operationsPerThread = mode == Mode.CHECKED ? Math.max(1, OPS_PER_THREAD / 10) : OPS_PER_THREAD;
+        try (OffPool pool = mode.apply(OffPool.builder().pageSource(source.create()).maxReservedBytes(LIMIT_BYTES))
+                .build()) {
             AtomicReference<Throwable> failure = new AtomicReference<>();
             AtomicLong refusals = new AtomicLong();
             AtomicLong arenaRefusals = new AtomicLong();
@@ -63,7 +74,7 @@ class ReservedLimitUnderConcurrencyTest {
                 long seed = 0xC0FFEEL * 31 + t;
                 threads.add(Thread.ofPlatform().name("limit-" + t).start(() -> guard(failure, () -> {
                     start.await();
-                    hold(pool, new SplittableRandom(seed), refusals, operations);
+                    hold(pool, new SplittableRandom(seed), operationsPerThread, refusals, operations);
                 })));
             }
             threads.add(Thread.ofPlatform().name("limit-arenas").start(() -> guard(failure, () -> {
@@ -84,25 +95,29 @@ class ReservedLimitUnderConcurrencyTest {
             assertNull(failure.get(), () -> "unexpected failure: " + failure.get());
             assertTrue(refusals.get() > 0, "the threads reached the limit");
 
+            pool.trim(); // also empties checked mode's quarantine, whose blocks the tiers still count
             pool.verify();
             PoolStats stats = pool.stats();
             assertEquals(0, stats.blocksInUse() + stats.large().liveBlocks() + stats.huge().blocks(), stats::toTable);
-            pool.trim();
             assertEquals(0, pool.reservedBytes(), () -> "reserved after every block is freed and trim()\n"
                     + pool.stats().toTable());
 
-            MemorySegment whole = pool.allocate(LIMIT_BYTES);
+            // Checked mode adds 32 bytes of guards to each block: one page less leaves room for them.
+            long wholeBytes = mode == Mode.CHECKED ? LIMIT_BYTES - 4096 : LIMIT_BYTES;
+            MemorySegment whole = pool.allocate(wholeBytes);
             whole.fill((byte) 1);
             pool.free(whole);
             pool.trim();
             long held = fillWithSmallBlocksUntilRefused(pool);
-            assertTrue(held >= LIMIT_BYTES * 9 / 10, "64-byte blocks got only " + held + " bytes of the limit");
+            long footprint = mode == Mode.CHECKED ? 64 + 32 : 64;
+            assertTrue(held >= LIMIT_BYTES * 9 / 10 * 64 / footprint, "64-byte blocks got only " + held
+                    + " bytes of the limit");
 
-            System.out.printf("[reliability] limit under concurrency (%s): %d threads x %,d operations and a pooled "
-                            + "arena filler against a %d MiB limit: %,d clean refusals (%,d in arenas), reserved never "
-                            + "over the limit, all back after frees; then one %d MiB block, and %,d bytes of 64-byte "
-                            + "blocks%n", source, THREADS, OPS_PER_THREAD, LIMIT_BYTES >> 20, refusals.get(),
-                    arenaRefusals.get(), LIMIT_BYTES >> 20, held);
+            System.out.printf("[reliability] limit under concurrency (%s, %s): %d threads x %,d operations and a "
+                            + "pooled arena filler against a %d MiB limit: %,d clean refusals (%,d in arenas), "
+                            + "reserved never over the limit, all back after frees; then a %,d-byte block, and %,d "
+                            + "bytes of 64-byte blocks%n", source, mode, THREADS, operationsPerThread,
+                    LIMIT_BYTES >> 20, refusals.get(), arenaRefusals.get(), wholeBytes, held);
         }
     }
 
@@ -132,11 +147,12 @@ class ReservedLimitUnderConcurrencyTest {
     }
 
     /** Holds up to half the limit, frees half of what it holds on each refusal, and frees everything at the end. */
-    private static void hold(OffPool pool, SplittableRandom random, AtomicLong refusals, AtomicLong operations) {
+    private static void hold(OffPool pool, SplittableRandom random, long operationsPerThread, AtomicLong refusals,
+                             AtomicLong operations) {
         List<Held> held = new ArrayList<>();
         long heldBytes = 0;
         long id = random.nextLong() & 0xFFFF_FFFFL;
-        for (long op = 0; op < OPS_PER_THREAD; op++) {
+        for (long op = 0; op < operationsPerThread; op++) {
             int choice = random.nextInt(10);
             try {
                 if (choice < 6 && heldBytes < LIMIT_BYTES / 2) {
