@@ -1,5 +1,6 @@
 package dev.offpool.reliability;
 
+import dev.offpool.HeapCorruptionException;
 import dev.offpool.InvalidFreeException;
 import dev.offpool.OffPool;
 import dev.offpool.OutOfPoolMemoryException;
@@ -8,6 +9,7 @@ import dev.offpool.spi.PageSource;
 import dev.offpool.spi.PageSourceException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -147,6 +149,56 @@ class BadInputCatalogueTest {
         witness.rejected(IllegalStateException.class, () -> confined.allocate(16), "Already closed");
         witness.rejected(IllegalStateException.class, confined::close, "Already closed");
         witness.rejected(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0), "Already closed");
+    }
+
+    @Test
+    void anUninitializedAllocationOfABadSizeIsRejectedAndHeapUnchanged() {
+        witness.rejected(IllegalArgumentException.class, () -> pool.allocateAddressUninitialized(0),
+                "size must be positive, was 0");
+        witness.rejected(IllegalArgumentException.class, () -> pool.allocateAddressUninitialized(-64),
+                "size must be positive, was -64");
+        witness.rejected(IllegalArgumentException.class,
+                () -> pool.allocateAddressUninitialized(OffPool.DEFAULT_MAX_ALLOCATION_BYTES + 1),
+                "over the largest allocation");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {40, 6000, 200_000, 3 << 20})
+    void inCheckedModeAnOverwrittenGuardIsReportedAndTheBlockAndHeapStayAsTheyWere(int size) {
+        try (OffPool checked = OffPool.builder().checked(true).build()) {
+            Witness watched = new Witness(checked);
+            long address = checked.allocateAddress(size);
+            MemorySegment.ofAddress(address).reinterpret(size).fill((byte) 6);
+            for (long outside : new long[] {address + size, address - 1}) {
+                PoolStats before = checked.stats();
+                MemorySegment guard = MemorySegment.ofAddress(outside).reinterpret(1);
+                guard.set(ValueLayout.JAVA_BYTE, 0, (byte) 0);
+                String found = outside > address ? "buffer overflow" : "buffer underflow";
+                List<Executable> finders = List.of(() -> checked.freeAddress(address), () -> checked.reallocate(
+                        MemorySegment.ofAddress(address).reinterpret(size), size * 2L), checked::verify);
+                for (Executable finder : finders) {
+                    HeapCorruptionException e = assertThrows(HeapCorruptionException.class, finder);
+                    assertTrue(e.getMessage().contains(found) && e.getMessage().contains("requested size: " + size),
+                            e.getMessage());
+                }
+                guard.set(ValueLayout.JAVA_BYTE, 0, (byte) 0xFD); // repaired, the heap must be as it was
+                watched.unchangedSince(before);
+            }
+            assertEquals(6, MemorySegment.ofAddress(address).reinterpret(size).get(ValueLayout.JAVA_BYTE, size - 1));
+            checked.freeAddress(address);
+            watched.rejected(InvalidFreeException.class, () -> checked.freeAddress(address),
+                    "was already freed by thread");
+            watched.release();
+        }
+    }
+
+    @Test
+    void theQuarantineSettingRejectsValuesPastItsBoundNamingTheBound() {
+        for (long bad : new long[] {-1, (1L << 40) + 1}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> OffPool.builder().quarantineBytes(bad));
+            assertEquals("quarantine must be 0..1099511627776 bytes, was " + bad, e.getMessage());
+        }
     }
 
     @Test
