@@ -42,6 +42,9 @@ class CrossThreadStressTest {
     static final int MAX_HELD_PER_THREAD = 256;
     static final long LARGE_MAX_BYTES = 1 << 20;
 
+    /** Where a block lives: decided by its size when it is allocated or moved, kept when it is resized in place. */
+    enum Tier { POOLED, LARGE, HUGE }
+
     /** A block in flight: owned by exactly one thread (or inbox) at a time. */
     static final class Held {
         final long address;
@@ -49,12 +52,14 @@ class CrossThreadStressTest {
         /** The segment allocate or reallocate returned; null for a raw-path block. */
         final MemorySegment segment;
         final long id;
+        final Tier tier;
 
-        Held(long address, long size, MemorySegment segment, long id) {
+        Held(long address, long size, MemorySegment segment, long id, Tier tier) {
             this.address = address;
             this.size = size;
             this.segment = segment;
             this.id = id;
+            this.tier = tier;
         }
 
         MemorySegment view() {
@@ -143,7 +148,7 @@ class CrossThreadStressTest {
             MemorySegment segment = path < 4 ? pool.allocate(size) : null;
             long address = segment != null ? segment.address()
                     : path < 7 ? pool.allocateAddress(size) : pool.allocateAddressUninitialized(size);
-            Held block = new Held(address, size, segment, id);
+            Held block = new Held(address, size, segment, id, tierOf(size));
             Long previous = live.putIfAbsent(address, id);
             if (previous != null) {
                 throw new AssertionError(block + " handed out while block #" + Long.toHexString(previous)
@@ -182,7 +187,9 @@ class CrossThreadStressTest {
             ContentTags.checkPrefix(moved, block.id, block.size, kept, call + " to " + newSize);
             ContentTags.checkZero(moved, kept, newSize, call + " to " + newSize);
             long id = ((long) index << 48) | sequence++;
-            Held resized = new Held(moved.address(), newSize, moved, id);
+            // A huge block shrunk in place stays huge under the large tier's bound, and so on: the address tells.
+            Held resized = new Held(moved.address(), newSize, moved, id, moved.address() == block.address
+                    ? block.tier : tierOf(newSize));
             Long previous = live.putIfAbsent(resized.address, id);
             if (previous != null) {
                 throw new AssertionError(call + " returned " + resized + " while block #"
@@ -202,6 +209,10 @@ class CrossThreadStressTest {
             if (!live.remove(block.address, block.id)) {
                 throw new AssertionError(block + " is not live in the registry: lost or freed twice");
             }
+        }
+
+        private Tier tierOf(long size) {
+            return size <= pool.pooledMaxBytes() ? Tier.POOLED : size <= LARGE_MAX_BYTES ? Tier.LARGE : Tier.HUGE;
         }
 
         private Held takeHeld() {
@@ -265,10 +276,9 @@ class CrossThreadStressTest {
             assertEquals(allocations - frees, remaining.size(), "blocks held at the end = allocations - frees");
             assertEquals(remaining.size(), live.size(), "every block in the registry is held by someone");
 
-            long pooledMax = pool.pooledMaxBytes();
-            long pooled = remaining.stream().filter(b -> b.size <= pooledMax).count();
-            long large = remaining.stream().filter(b -> b.size > pooledMax && b.size <= LARGE_MAX_BYTES).count();
-            List<Held> huge = remaining.stream().filter(b -> b.size > LARGE_MAX_BYTES).toList();
+            long pooled = remaining.stream().filter(b -> b.tier == Tier.POOLED).count();
+            long large = remaining.stream().filter(b -> b.tier == Tier.LARGE).count();
+            List<Held> huge = remaining.stream().filter(b -> b.tier == Tier.HUGE).toList();
             if (mode == Mode.CHECKED) {
                 pool.trim(); // the quarantine's blocks are still blocks to the tiers beneath
                 PoolStats stats = pool.stats();
