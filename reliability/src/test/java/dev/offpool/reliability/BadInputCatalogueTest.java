@@ -5,6 +5,8 @@ import dev.offpool.InvalidFreeException;
 import dev.offpool.OffPool;
 import dev.offpool.OutOfPoolMemoryException;
 import dev.offpool.PoolStats;
+import dev.offpool.jmx.AllocatorMXBean;
+import dev.offpool.jmx.OffPoolMBeans;
 import dev.offpool.spi.PageSource;
 import dev.offpool.spi.PageSourceException;
 import org.junit.jupiter.api.AfterEach;
@@ -13,9 +15,13 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import javax.management.JMX;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -193,11 +199,40 @@ class BadInputCatalogueTest {
     }
 
     @Test
-    void theQuarantineSettingRejectsValuesPastItsBoundNamingTheBound() {
+    void theQuarantineNameAndDecaySettingsRejectBadValuesNamingThem() {
         for (long bad : new long[] {-1, (1L << 40) + 1}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> OffPool.builder().quarantineBytes(bad));
             assertEquals("quarantine must be 0..1099511627776 bytes, was " + bad, e.getMessage());
+        }
+        for (String bad : new String[] {"", "a b", "caf\u00e9", "x".repeat(OffPool.Builder.MAX_NAME_LENGTH + 1)}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> OffPool.builder().name(bad));
+            assertEquals("name must be 1 to " + OffPool.Builder.MAX_NAME_LENGTH + " ASCII letters, digits, '.', '_' "
+                    + "or '-', was \"" + bad + "\"", e.getMessage());
+        }
+        assertEquals("the name \"global\" is the global allocator's", assertThrows(IllegalArgumentException.class,
+                () -> OffPool.builder().name(OffPool.GLOBAL_NAME)).getMessage());
+        assertEquals("name", assertThrows(NullPointerException.class, () -> OffPool.builder().name(null))
+                .getMessage());
+        for (Duration bad : new Duration[] {Duration.ofMillis(-1), Duration.ofHours(2), null}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> OffPool.builder().unusedPoolDecay(bad));
+            assertEquals("unused-pool decay must be from zero to PT1H, was " + bad, e.getMessage());
+        }
+    }
+
+    @Test
+    void anOccupancyMapWrittenToAnUnwritablePathOverJmxIsRefusedAndHeapUnchanged() throws Exception {
+        try (OffPool named = OffPool.builder().name("catalogue-map").build();
+             OffPoolMBeans.Registration beans = OffPoolMBeans.register(named)) {
+            Witness watched = new Witness(named);
+            AllocatorMXBean bean = JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
+                    beans.allocatorBean(), AllocatorMXBean.class);
+            watched.rejected(IllegalArgumentException.class,
+                    () -> bean.writeOccupancyMap("/nonexistent-directory/map.html"), "cannot write");
+            watched.rejected(IllegalArgumentException.class, () -> bean.writeOccupancyMap("a\0b"), "not a path");
+            watched.release();
         }
     }
 
