@@ -35,7 +35,7 @@ import java.util.concurrent.locks.LockSupport;
  *   1 .. 4 MiB            log-unif.  0.2 %  30 s .. 3 min                       0.5 %
  * </pre>
  * At {@value #ALLOCATIONS_PER_SECOND} allocations a second (paced on the clock, so the live set does not depend on
- * how fast the machine is), about 7,500 blocks and 110 MiB are live once the longest lifetime has passed, and from
+ * how fast the machine is), about 8,600 blocks and 128 MiB are live once the longest lifetime has passed, and from
  * then on the live set is stationary: its size wanders around a constant, it does not grow. Each block's bytes are
  * written whole (its content tag) and checked when it is freed.
  *
