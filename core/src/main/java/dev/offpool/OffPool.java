@@ -843,6 +843,9 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     }
 
     private void reclaimCached() {
+        if (checked != null) {
+            checked.drainQuarantine(); // freed blocks held back for checking are only held, like a cache
+        }
         pools.trim();
         large.trim();
     }
