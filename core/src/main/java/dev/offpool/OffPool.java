@@ -167,9 +167,26 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     }
 
     private static final class Global {
-        static final OffPool INSTANCE = create(builder().checked(Boolean.getBoolean(CHECKED_PROPERTY))
-                .recordStackTraces(Boolean.getBoolean(STACKS_PROPERTY)).scrubOnFree(Boolean.getBoolean(
-                        SCRUB_PROPERTY)).config(), false, GLOBAL_NAME);
+        static final OffPool INSTANCE = create(builder().checked(flag(CHECKED_PROPERTY))
+                .recordStackTraces(flag(STACKS_PROPERTY)).scrubOnFree(flag(SCRUB_PROPERTY)).config(), false,
+                GLOBAL_NAME);
+    }
+
+    /**
+     * {@return the value of a boolean system property: absent or {@code false} is false, {@code true} is true}
+     *
+     * @throws IllegalArgumentException for any other value, so a typo such as {@code yes} is not silently ignored
+     */
+    static boolean flag(String property) {
+        String value = System.getProperty(property);
+        if (value == null || value.equalsIgnoreCase("false")) {
+            return false;
+        }
+        if (value.equalsIgnoreCase("true")) {
+            return true;
+        }
+        throw new IllegalArgumentException("system property " + property + " must be true or false, was \"" + value
+                + "\"");
     }
 
     /** The operations beneath checked mode: validated requests, any tier, no guards. */
@@ -251,7 +268,9 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     /**
      * Allocates {@code byteSize} bytes aligned to 16 without clearing them: what {@code malloc} gives, for callers
      * that write every byte before reading (JNA's {@code Memory}, I/O buffers filled by a read). Blocks carved from
-     * fresh memory still read as zero; a reused block holds what its last owner left (0xCD in checked mode).
+     * fresh memory still read as zero; a reused block holds what its last owner left (0xCD in checked mode), and,
+     * even with {@link Builder#scrubOnFree}, may hold the allocator's own free-list links (addresses) in its first
+     * words; never a caller's data when scrubbing.
      *
      * @param byteSize the size, {@code 1..maxAllocationBytes}
      * @return the block's address; free it with {@link #freeAddress(long)}
