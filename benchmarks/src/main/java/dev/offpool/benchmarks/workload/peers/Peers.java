@@ -24,6 +24,15 @@ public final class Peers {
     }
 
     /**
+     * Prints {@link #NAMES}, one a line, for scripts that run every peer.
+     *
+     * @param args none
+     */
+    public static void main(String[] args) {
+        NAMES.forEach(System.out::println);
+    }
+
+    /**
      * {@return the peer called {@code name}} The offpool peers use {@link OffPool#global()}, as an application does.
      *
      * @param name one of {@link #NAMES}
