@@ -4,8 +4,7 @@ import dev.offpool.benchmarks.workload.report.RunData.Percentile;
 import dev.offpool.benchmarks.workload.report.RunData.Sample;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.CategoryAxis;
-import org.jfree.chart.axis.CategoryLabelPositions;
+import org.jfree.chart.axis.AxisLocation;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.plot.CategoryPlot;
@@ -117,7 +116,7 @@ final class Charts {
     }
 
     /**
-     * {@return allocations per second by peer, one bar per thread count}
+     * {@return allocations per second by peer, one bar per thread count, peers down the side}
      *
      * @param title   the chart's title
      * @param figures the runs of one workload, in peer then thread order
@@ -129,11 +128,11 @@ final class Charts {
             dataset.addValue(figure.allocationsPerSecond() / 1e6, threads + (threads == 1 ? " thread" : " threads"),
                     figure.run().peer());
         }
+        // Horizontal bars: the peers' names read across, as text, without rotation.
         JFreeChart chart = ChartFactory.createBarChart(title, "peer", "million allocations per second", dataset,
-                PlotOrientation.VERTICAL, true, false, false);
+                PlotOrientation.HORIZONTAL, true, false, false);
         CategoryPlot plot = chart.getCategoryPlot();
-        CategoryAxis peers = plot.getDomainAxis();
-        peers.setCategoryLabelPositions(CategoryLabelPositions.UP_45);
+        plot.setRangeAxisLocation(AxisLocation.BOTTOM_OR_RIGHT);
         BarRenderer bars = (BarRenderer) plot.getRenderer();
         bars.setBarPainter(new StandardBarPainter());
         bars.setShadowVisible(false);
