@@ -7,14 +7,14 @@ import java.util.SplittableRandom;
  *
  * <ul>
  * <li><b>Small: headers, metadata, cache values, 64 B to 1 KiB mostly.</b> The value sizes of Facebook's
- *   general-purpose memcached pool (ETC), as modelled by Atikoglu, Xu, Frachtenberg, Jiang and Paleczny, "Workload
- *   Analysis of a Large-Scale Key-Value Store", SIGMETRICS 2012, section 5: a generalized Pareto distribution with
- *   location 0, scale {@value #SMALL_SCALE} and shape {@value #SMALL_SHAPE}. It gives a median of about 170 B, 90% below
- *   about 760 B, 99% below about 2.4 KiB, and a thin tail beyond. We clamp it to {@value #SMALL_MIN_BYTES} B (the
- *   paper's values under 64 B, a quarter of them, are raised to it: a header or cache entry carries at least its key and
- *   framing) and {@value #SMALL_MAX_BYTES} B. It fits: these are measured sizes of the objects a server keeps in a
- *   cache, and they agree with the request header sizes the SPDY white paper reports ("from ~200 bytes to over 2KB",
- *   "700-800 bytes is common").</li>
+ *   general-purpose memcached pool (ETC), as modelled by Atikoglu, Xu, Frachtenberg, Jiang and Paleczny,
+ *   "Workload Analysis of a Large-Scale Key-Value Store", SIGMETRICS 2012, section 5: a generalized Pareto
+ *   distribution with location 0, scale {@value #SMALL_SCALE} and shape {@value #SMALL_SHAPE}. It gives a median of
+ *   about 170 B, 90% below about 760 B, 99% below about 2.4 KiB, and a thin tail beyond. We clamp it to
+ *   {@value #SMALL_MIN_BYTES} B (the paper's values under 64 B, a quarter of them, are raised to it: a header or
+ *   cache entry carries at least its key and framing) and {@value #SMALL_MAX_BYTES} B. It fits: these are measured
+ *   sizes of the objects a server keeps in a cache, and they agree with the request header sizes the SPDY white paper
+ *   reports ("from ~200 bytes to over 2KB", "700-800 bytes is common").</li>
  * <li><b>I/O buffers, 4 to 16 KiB.</b> One of {@link #IO_SIZES}, equally likely: a 4 KiB and an 8 KiB read buffer,
  *   and the 16 KiB unit that both TLS and HTTP/2 frame data in (a TLS 1.3 record carries at most 2^14 bytes of
  *   plaintext, RFC 8446 section 5.1; HTTP/2's SETTINGS_MAX_FRAME_SIZE starts at 2^14, RFC 9113 section 4.2),

@@ -32,7 +32,8 @@ final class FiguresTable {
                     .append(" | ").append(micros(run.number("latency_p99_ns")))
                     .append(" | ").append(micros(run.number("latency_p999_ns")))
                     .append(" | ").append(micros(run.number("latency_max_ns")))
-                    .append(" | ").append(decimal(f.offHeapMeanMiB())).append(" / ").append(decimal(f.offHeapPeakMiB()));
+                    .append(" | ").append(decimal(f.offHeapMeanMiB()))
+                    .append(" / ").append(decimal(f.offHeapPeakMiB()));
             if (burst) {
                 RunFigures.Burst b = f.burst();
                 out.append(" | ").append(decimal(b.steadyMiB())).append(" / ").append(decimal(b.peakMiB()))

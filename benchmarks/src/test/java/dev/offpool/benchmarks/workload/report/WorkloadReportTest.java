@@ -97,7 +97,8 @@ class WorkloadReportTest {
                 |---|---|---|---|---|
                 | RSS within 1.15x of live bytes (largest, steady half) | server, 1 thread | offpool-raw 1.13x \
                 | at most 1.15x | yes |
-                | RSS within 1.15x of live bytes (largest, steady half) | server, 1 thread | no run | at most 1.15x | - |
+                | RSS within 1.15x of live bytes (largest, steady half) | server, 1 thread | no run \
+                | at most 1.15x | - |
                 | glibc's RSS above 1.5x of live bytes (mean, steady half) | server, 1 thread | glibc 1.60x \
                 | above 1.50x | yes |
                 | back within 10% of steady-state RSS after the drain | burst, 1 thread | offpool-raw 1.0 s \
@@ -150,7 +151,8 @@ class WorkloadReportTest {
 
                 ![latency](latency-burst-t1.svg)
 
-                """.replace("RESULTS", results.getFileName().toString()), Files.readString(output.resolve(WorkloadReport.FIGURES_FILE)));
+                """.replace("RESULTS", results.getFileName().toString()),
+                Files.readString(output.resolve(WorkloadReport.FIGURES_FILE)));
     }
 
     private static Document parse(Path file) throws ParserConfigurationException, IOException, SAXException {
