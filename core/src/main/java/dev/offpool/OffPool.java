@@ -268,9 +268,8 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     /**
      * Allocates {@code byteSize} bytes aligned to 16 without clearing them: what {@code malloc} gives, for callers
      * that write every byte before reading (JNA's {@code Memory}, I/O buffers filled by a read). Blocks carved from
-     * fresh memory still read as zero; a reused block holds what its last owner left (0xCD in checked mode), and,
-     * even with {@link Builder#scrubOnFree}, may hold the allocator's own free-list links (addresses) in its first
-     * words; never a caller's data when scrubbing.
+     * fresh memory still read as zero; a reused block holds what its last owner left (0xCD in checked mode; zeros
+     * with {@link Builder#scrubOnFree}: the allocator keeps nothing of its own in a block).
      *
      * @param byteSize the size, {@code 1..maxAllocationBytes}
      * @return the block's address; free it with {@link #freeAddress(long)}
