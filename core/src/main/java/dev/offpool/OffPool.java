@@ -793,7 +793,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
 
     /**
      * Walks the whole heap and checks its invariants: arenas do not overlap and sit in the right buckets; every
-     * pool's counts match its free list, carve mark, block states and the blocks cached for it; no block is on two
+     * pool's counts match its free bitmap, carve mark, block states and the blocks cached for it; no block is on two
      * lists; the large tier's chunks are tiled exactly; every byte is accounted for. Call it while no other thread
      * uses the allocator.
      *

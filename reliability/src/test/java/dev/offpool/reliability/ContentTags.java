@@ -20,8 +20,6 @@ import java.lang.foreign.ValueLayout;
 final class ContentTags {
     private static final long REFERENCE_BYTES = 16 * 1024;
     private static final ValueLayout.OfLong ID = ValueLayout.JAVA_LONG_UNALIGNED;
-    /** How far from a block a pool's free-list link may point: within the pool, and no pool is this large. */
-    static final long LINK_REACH_BYTES = 64L << 20;
     /**
      * Runs of each byte value to compare blocks against ({@code mismatch} is vectorised, a loop over bytes is not);
      * filled in the class initialiser, so every thread sees them filled.
@@ -129,23 +127,21 @@ final class ContentTags {
     }
 
     /**
-     * Checks that an uninitialized block from an allocator that scrubs on free shows nothing a caller wrote: each
-     * aligned 8-byte word is zero, {@code garbage} in every byte (what a page source may leave in discarded pages),
-     * or an address within {@value #LINK_REACH_BYTES} bytes of the block: a free-list link, which pools write into
-     * the first word of their free blocks, as pymalloc's do.
+     * Checks that an uninitialized block from an allocator that scrubs on free shows nothing a caller wrote, nor
+     * anything of the allocator's own (which keeps nothing in a block): each aligned 8-byte word is zero, or
+     * {@code garbage} in every byte (what a page source may leave in discarded pages).
      *
      * @param garbage the byte a discarded page may hold, or 0 for none
-     * @throws AssertionError naming the first word that is none of these
+     * @throws AssertionError naming the first word that is neither
      */
     static void checkNoCallerData(MemorySegment block, byte garbage, String what) {
         long garbageWord = 0x0101010101010101L * (garbage & 0xFF);
         long first = (block.address() + 7 & -8L) - block.address();
         for (long at = first; at + 8 <= block.byteSize(); at += 8) {
             long word = block.get(ID, at);
-            if (word != 0 && word != garbageWord && Math.abs(word - block.address()) >= LINK_REACH_BYTES) {
+            if (word != 0 && word != garbageWord) {
                 throw new AssertionError(what + ": the word at byte " + at + " of " + block.byteSize() + " is 0x"
-                        + Long.toHexString(word) + ", neither zero nor a free-list link near 0x"
-                        + Long.toHexString(block.address()));
+                        + Long.toHexString(word) + ", not zero");
             }
         }
     }

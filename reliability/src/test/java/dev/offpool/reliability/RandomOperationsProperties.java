@@ -196,9 +196,8 @@ class RandomOperationsProperties {
             } else if (checked) {
                 ContentTags.checkFilled(segment, FRESH_IN_CHECKED_MODE, call + " (checked mode fills it)");
             } else if (scrubOnFree) {
-                // Freed blocks are scrubbed, so no earlier owner's bytes may show: every word is zero, a free-list
-                // link the pool wrote there (an address near the block), or what this page source leaves in the
-                // pools it discards.
+                // Freed blocks are scrubbed, so no earlier owner's bytes may show: every word is zero, or what this
+                // page source leaves in the pools it discards.
                 ContentTags.checkNoCallerData(segment, source == PageSources.DIRTYING_DISCARD
                         ? DirtyingDiscardPageSource.GARBAGE : 0, call + " with scrub on free");
             }
