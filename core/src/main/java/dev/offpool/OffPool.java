@@ -167,9 +167,26 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     }
 
     private static final class Global {
-        static final OffPool INSTANCE = create(builder().checked(Boolean.getBoolean(CHECKED_PROPERTY))
-                .recordStackTraces(Boolean.getBoolean(STACKS_PROPERTY)).scrubOnFree(Boolean.getBoolean(
-                        SCRUB_PROPERTY)).config(), false, GLOBAL_NAME);
+        static final OffPool INSTANCE = create(builder().checked(flag(CHECKED_PROPERTY))
+                .recordStackTraces(flag(STACKS_PROPERTY)).scrubOnFree(flag(SCRUB_PROPERTY)).config(), false,
+                GLOBAL_NAME);
+    }
+
+    /**
+     * {@return the value of a boolean system property: absent or {@code false} is false, {@code true} is true}
+     *
+     * @throws IllegalArgumentException for any other value, so a typo such as {@code yes} is not silently ignored
+     */
+    static boolean flag(String property) {
+        String value = System.getProperty(property);
+        if (value == null || value.equalsIgnoreCase("false")) {
+            return false;
+        }
+        if (value.equalsIgnoreCase("true")) {
+            return true;
+        }
+        throw new IllegalArgumentException("system property " + property + " must be true or false, was \"" + value
+                + "\"");
     }
 
     /** The operations beneath checked mode: validated requests, any tier, no guards. */
@@ -251,7 +268,8 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     /**
      * Allocates {@code byteSize} bytes aligned to 16 without clearing them: what {@code malloc} gives, for callers
      * that write every byte before reading (JNA's {@code Memory}, I/O buffers filled by a read). Blocks carved from
-     * fresh memory still read as zero; a reused block holds what its last owner left (0xCD in checked mode).
+     * fresh memory still read as zero; a reused block holds what its last owner left (0xCD in checked mode; zeros
+     * with {@link Builder#scrubOnFree}: the allocator keeps nothing of its own in a block).
      *
      * @param byteSize the size, {@code 1..maxAllocationBytes}
      * @return the block's address; free it with {@link #freeAddress(long)}
@@ -775,7 +793,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
 
     /**
      * Walks the whole heap and checks its invariants: arenas do not overlap and sit in the right buckets; every
-     * pool's counts match its free list, carve mark, block states and the blocks cached for it; no block is on two
+     * pool's counts match its free bitmap, carve mark, block states and the blocks cached for it; no block is on two
      * lists; the large tier's chunks are tiled exactly; every byte is accounted for. Call it while no other thread
      * uses the allocator.
      *
@@ -843,6 +861,9 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     }
 
     private void reclaimCached() {
+        if (checked != null) {
+            checked.drainQuarantine(); // freed blocks held back for checking are only held, like a cache
+        }
         pools.trim();
         large.trim();
     }

@@ -5,9 +5,9 @@ package dev.offpool;
  * back. Nothing was allocated; the same request can succeed once blocks are freed.
  *
  * <p>Before an allocation fails on the limit, the allocator gives back what it only caches (the calling thread's
- * cache, dead threads' caches, the arena and chunk kept against thrashing) and tries once more; so when this is
- * thrown for the limit, the memory counted against it is held by live blocks, other live threads' caches or the
- * arenas those pin.
+ * cache, dead threads' caches, the arena and chunk kept against thrashing, checked mode's quarantine) and tries once
+ * more; so when this is thrown for the limit, the memory counted against it is held by live blocks, other live
+ * threads' caches or the arenas those pin.
  */
 public final class OutOfPoolMemoryException extends OffPoolException {
     private static final long serialVersionUID = 1L;

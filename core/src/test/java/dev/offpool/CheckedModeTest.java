@@ -8,6 +8,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -149,6 +150,21 @@ class CheckedModeTest {
         String out = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), out);
         assertTrue(out.contains("uninitialized reads 0xCD: true") && out.contains("overflow caught: true"), out);
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {1, 8192, 2 << 20})
+    void reallocateOfACheckedBlockInTheHugeTierKeepsItsBytes(long alignment) {
+        // 2 MiB + the guards is a huge block; so is any block whose alignment (and so header) is over 4 KiB.
+        long size = alignment == 1 ? 2 << 20 : 1826;
+        MemorySegment block = pool.allocate(size, alignment);
+        block.fill((byte) 0x42);
+        MemorySegment moved = pool.reallocate(block, size + 100);
+        byte[] kept = new byte[(int) size];
+        Arrays.fill(kept, (byte) 0x42);
+        assertEquals(-1, moved.asSlice(0, size).mismatch(MemorySegment.ofArray(kept)), "the old bytes are kept");
+        pool.free(moved);
+        pool.verify();
     }
 
     @Test

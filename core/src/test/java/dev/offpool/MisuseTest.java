@@ -100,6 +100,22 @@ class MisuseTest {
     }
 
     @Test
+    void aBooleanSystemPropertyTakesOnlyTrueOrFalse() {
+        String property = "offpool.test.flag";
+        try {
+            System.setProperty(property, "yes");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OffPool.flag(property));
+            assertTrue(e.getMessage().contains(property) && e.getMessage().contains("\"yes\""), e.getMessage());
+            System.setProperty(property, "TRUE");
+            assertTrue(OffPool.flag(property));
+            System.clearProperty(property);
+            assertTrue(!OffPool.flag(property));
+        } finally {
+            System.clearProperty(property);
+        }
+    }
+
+    @Test
     void aThreadNeverCachesMoreThanItsBudget() {
         for (long budget : new long[] {0, 1024, 40_000}) {
             try (OffPool pool = OffPool.builder().threadCacheBytes(budget).build()) {

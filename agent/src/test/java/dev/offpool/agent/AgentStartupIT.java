@@ -1,5 +1,6 @@
 package dev.offpool.agent;
 
+import com.sun.tools.attach.AgentInitializationException;
 import com.sun.tools.attach.VirtualMachine;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +18,7 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Options, reports, and the ways an agent meets an application: its own Byte Buddy, its loaders, an attach. */
@@ -95,6 +97,42 @@ class AgentStartupIT {
     void classesOfTheAppsOwnUrlClassLoaderAreRedirected() {
         ForkedJvm.app().run("com.example.bufferapps.PluginLoaderApp", ForkedJvm.APP_CLASSES.toString())
                 .assertChecksPass();
+    }
+
+    @Test
+    void attachingWithAMalformedOptionFailsAndLeavesTheApplicationAsItWas() throws Exception {
+        Process process = new ProcessBuilder(ForkedJvm.app().withoutAgent()
+                .jvmOption("-XX:+EnableDynamicAgentLoading").command("com.example.bufferapps.AttachApp", "refused"))
+                .redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8));
+            String ready = out.readLine();
+            assertNotNull(ready, "the app ended before it was ready");
+            Matcher pid = Pattern.compile("READY (\\d+)").matcher(ready);
+            assertTrue(pid.find(), ready);
+            VirtualMachine vm = VirtualMachine.attach(pid.group(1));
+            try {
+                assertThrows(AgentInitializationException.class,
+                        () -> vm.loadAgent(ForkedJvm.AGENT_JAR.toString(), "minBytes=abc"));
+            } finally {
+                vm.detach();
+            }
+            try (Writer in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8)) {
+                in.write("go\n");
+            }
+            StringBuilder rest = new StringBuilder();
+            for (String line = out.readLine(); line != null; line = out.readLine()) {
+                rest.append(line).append('\n');
+            }
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+            String output = rest.toString();
+            assertTrue(output.contains("bad option 'minBytes=abc': not a size"), output);
+            assertTrue(output.contains("CHECK aRefusedAttachLeavesEveryBufferTheJdks ok"), output);
+            assertEquals(0, process.exitValue(), output);
+        } finally {
+            process.destroyForcibly();
+        }
     }
 
     @Test

@@ -89,8 +89,8 @@ public final class Chunk {
     }
 
     /**
-     * A shared scope cannot close while a downcall holds it (zeroing goes through {@code memset} with a segment
-     * argument, which acquires the scope for the call's duration): wait the microseconds the call takes.
+     * A shared scope cannot close while a downcall holds it (a caller passing one of the region's segments to native
+     * code): wait for the call to return, as it must for the memory to go.
      */
     static void closeWhenNotAcquired(Arena scope) {
         while (true) {

@@ -104,9 +104,4 @@ public abstract class Region {
     public final boolean isReleased() {
         return released;
     }
-
-    /** {@return blocks of this region held by open pooled arenas} */
-    public final int holds() {
-        return (int) HOLDS.getVolatile(this);
-    }
 }

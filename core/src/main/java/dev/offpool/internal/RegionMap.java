@@ -1,7 +1,5 @@
 package dev.offpool.internal;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Finds the {@link Region} that holds an address, without reading the address: the check that lets a free reject a
@@ -88,19 +86,6 @@ public final class RegionMap {
     public synchronized void remove(Region region) {
         Table t = table;
         table = rehash(t, t.keys.length, region);
-    }
-
-    /** {@return every region registered, each once} For verification and snapshots. */
-    public List<Region> regions() {
-        Table t = table;
-        List<Region> out = new ArrayList<>();
-        for (int i = 0; i < t.keys.length; i++) {
-            Region r = t.regions[i];
-            if (r != null && t.keys[i] == r.base >>> shift) {
-                out.add(r);
-            }
-        }
-        return out;
     }
 
     /** {@return Java-heap bytes of the table, estimated} */

@@ -75,7 +75,7 @@ public final class Requests {
 
     /** {@return "a segment whose size this block cannot have"} */
     public static InvalidFreeException wrongSize(String op, long address, long segmentBytes, String blockDescription) {
-        return new InvalidFreeException(op + " of a " + segmentBytes + "-byte segment at " + hex(address) + ": "
+        return new InvalidFreeException(op + " of a segment of " + segmentBytes + " bytes at " + hex(address) + ": "
                 + blockDescription + ", which no allocation of " + segmentBytes + " bytes returns; " + op
                 + " takes the segment allocate returned, not a slice of it");
     }

@@ -64,8 +64,13 @@ public final class JfrSupport {
     }
 
     private static boolean supported() {
-        if ("false".equalsIgnoreCase(System.getProperty(ENABLED_PROPERTY))) {
+        String setting = System.getProperty(ENABLED_PROPERTY);
+        if ("false".equalsIgnoreCase(setting)) {
             return false;
+        }
+        if (setting != null && !setting.equalsIgnoreCase("true")) {
+            throw new IllegalArgumentException("system property " + ENABLED_PROPERTY + " must be true or false, was \""
+                    + setting + "\"");
         }
         try {
             return FlightRecorder.isAvailable();

@@ -23,7 +23,8 @@ import java.util.function.Consumer;
  * Each run starts from a fresh seed, so repeated runs explore new inputs. A failing try throws a
  * {@link PropertyFailure} whose message names the property, the try's seed, and the command that replays it:
  * <pre>
- * mvn -B -pl core test -Dtest='GranuleBitmapProperties#searchesAgreeWithABitSet' -Doffpool.seed=0x5e1f0c3a9d2b7e41
+ * mvn -B -pl core -am test -Dsurefire.failIfNoSpecifiedTests=false \
+ *     -Dtest='GranuleBitmapProperties#searchesAgreeWithABitSet' -Doffpool.seed=0x5e1f0c3a9d2b7e41
  * </pre>
  * With the system property {@code offpool.seed} set ({@code 0x} and hex digits as printed, or a decimal long), every
  * property runs one try, from that seed, instead of its usual count. {@link #replay} does the same from code.

@@ -41,7 +41,7 @@ class RandomTriesTest {
                 () -> RandomTries.run(200, draw -> quarterFail(draw, drawn)));
         String seed = Seeds.format(failure.seed());
         assertTrue(failure.getMessage().contains("seed " + seed), failure.getMessage());
-        assertTrue(failure.getMessage().contains("mvn -B -pl core test "
+        assertTrue(failure.getMessage().contains("mvn -B -pl core -am test -Dsurefire.failIfNoSpecifiedTests=false "
                 + "-Dtest='RandomTriesTest#failingPropertyIsCaughtAndNamesItsSeedAndTheReplayCommand' "
                 + "-Doffpool.seed=" + seed), failure.getMessage());
         assertTrue(failure.tryNumber() >= 1 && failure.tryNumber() <= 200);

@@ -76,8 +76,10 @@ final class Seeds {
 
     /** The Maven command that runs only {@code property}, one try, from {@code seed}. */
     static String replayCommand(String property, long seed) {
-        // Surefire runs tests in the module's folder, whose name is what -pl takes.
+        // Surefire runs tests in the module's folder, whose name is what -pl takes. Nothing is installed in the local
+        // repository, so -am builds the modules it depends on, which must not fail for running none of their tests.
         Path module = Path.of(System.getProperty("user.dir")).getFileName();
-        return "mvn -B -pl " + module + " test -Dtest='" + property + "' -D" + PROPERTY + "=" + format(seed);
+        return "mvn -B -pl " + module + " -am test -Dsurefire.failIfNoSpecifiedTests=false -Dtest='" + property
+                + "' -D" + PROPERTY + "=" + format(seed);
     }
 }

@@ -15,7 +15,7 @@ import java.nio.ByteBuffer;
 /**
  * docs/JNA.md's example: libc called through JNA on pooled memory, an FFM segment passed as a JNA pointer, and what
  * happens after close. Run it with
- * {@code mvn -q -Pdemo -pl examples -am verify -DskipTests -Ddemo.main=dev.offpool.examples.JnaExample}.
+ * {@code mvn -q -Pdemo-api -pl examples -am verify -DskipTests -Ddemo.main=dev.offpool.examples.JnaExample}.
  */
 public final class JnaExample {
     /** The libc functions used, loaded with the options that hold pooled memory during each call. */

@@ -189,7 +189,9 @@ public final class CheckedHeap {
         }
         checkGuards(b, "reallocate");
         MemorySegment moved = allocate(newByteSize, 1);
-        MemorySegment.copy(blocks.memory(b.user, b.size), 0, moved, 0, Math.min(b.size, newByteSize));
+        // Through the underlying block's start: the allocator finds a huge block by its base, not an inner address.
+        MemorySegment.copy(blocks.memory(b.block, b.blockBytes()), b.headerBytes, moved, 0,
+                Math.min(b.size, newByteSize));
         try {
             free(segment.address(), segment, "reallocate");
         } catch (RuntimeException e) {

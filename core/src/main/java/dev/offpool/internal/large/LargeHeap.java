@@ -186,11 +186,6 @@ public final class LargeHeap {
         return maxBlockBytes;
     }
 
-    /** {@return the standard chunk size} */
-    public long chunkBytes() {
-        return chunkBytes;
-    }
-
     // ---------------------------------------------------------------------------------------------------------
     // Allocate.
     // ---------------------------------------------------------------------------------------------------------

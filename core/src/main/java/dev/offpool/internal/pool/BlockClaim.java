@@ -30,11 +30,6 @@ public final class BlockClaim {
         return table.sizeClass;
     }
 
-    /** {@return true if the block was allocated with an alignment above 16 (any size up to the block names it)} */
-    public boolean aligned() {
-        return previous == BlockTable.LIVE_ALIGNED;
-    }
-
     /** {@return true if the block was allocated with an alignment above 16 or reallocated in place before} */
     public boolean sizedFreely() {
         return previous == BlockTable.LIVE_ALIGNED || previous == BlockTable.RESIZED;

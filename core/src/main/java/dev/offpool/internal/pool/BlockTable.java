@@ -27,7 +27,7 @@ import java.lang.invoke.VarHandle;
  * bitmap word would need an atomic on both sides (measured: about 2.4 ns each on the build machine).
  */
 final class BlockTable {
-    /** Not held by any caller: on a free list, in a thread cache, or never carved. */
+    /** Not held by any caller: free in its pool's bitmap, in a thread cache, or never carved. */
     static final byte FREE = 0;
     /** Held by a caller; a segment of any size in the class's range names it. */
     static final byte LIVE = 1;

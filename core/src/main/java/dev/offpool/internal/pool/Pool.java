@@ -2,8 +2,8 @@ package dev.offpool.internal.pool;
 
 /**
  * One pool: a power-of-two slice of an arena, aligned to its size, serving one size class at a time. Its header is
- * on the Java heap (this object and its {@link BlockTable}); the pool's memory holds nothing but blocks, and a free
- * block's first 8 bytes link it to the next free block of the pool.
+ * on the Java heap (this object and its {@link BlockTable}); the pool's memory holds nothing but blocks, and nothing
+ * of the allocator's is ever written into a block.
  *
  * <h2>States (obmalloc.c's pool table, plus claims)</h2>
  * <pre>
@@ -40,8 +40,17 @@ final class Pool {
     BlockTable lastTable;
     /** Blocks out of the pool: held by callers or pooled arenas, or sitting in thread caches. */
     int used;
-    /** Address of the first block on the pool's free list, or 0. */
-    long freeHead;
+    /**
+     * The pool's free blocks below the carve mark, a bit per block index: jemalloc's slab bitmap where pymalloc links
+     * free blocks through their first word. A refill finds them by scanning words instead of chasing a pointer through
+     * each cold block (measured: walking the in-block list was 11% of a two-thread server workload whose frees come
+     * from another thread), and a freed block is never written, so a scrubbed one stays known-zero.
+     */
+    long[] freeBits;
+    /** Set bits in {@link #freeBits}. */
+    int freeCount;
+    /** A word of {@link #freeBits} at or below the lowest set bit: where the next scan starts. */
+    int freeScanWord;
     /** Blocks carved so far: blocks at index {@code >= carved} have never been handed out (lazy carving). */
     int carved;
     /** True while every byte from the carve mark on is known to read as zero (fresh or zeroing-discarded memory). */
@@ -75,7 +84,42 @@ final class Pool {
 
     /** {@return true if the pool can hand out another block without a new pool} */
     boolean hasFreeBlock() {
-        return freeHead != 0 || carved < table.capacity;
+        return freeCount > 0 || carved < table.capacity;
+    }
+
+    /** Readies the free bitmap for a class of {@code capacity} blocks, empty. */
+    void resetFreeBits(int capacity) {
+        int words = (capacity + 63) >>> 6;
+        if (freeBits == null || freeBits.length != words) {
+            freeBits = new long[words];
+        } else if (freeCount > 0) {
+            java.util.Arrays.fill(freeBits, 0);
+        }
+        freeCount = 0;
+        freeScanWord = 0;
+    }
+
+    /** Marks block {@code index} free. Class lock held. */
+    void addFree(int index) {
+        freeBits[index >>> 6] |= 1L << index;
+        freeCount++;
+        if ((index >>> 6) < freeScanWord) {
+            freeScanWord = index >>> 6;
+        }
+    }
+
+    /** {@return the lowest free block index, taken off the bitmap} Class lock held; {@link #freeCount} must be > 0. */
+    int takeFree() {
+        int w = freeScanWord;
+        while (freeBits[w] == 0) {
+            w++;
+        }
+        long bits = freeBits[w];
+        int index = (w << 6) + Long.numberOfTrailingZeros(bits);
+        freeBits[w] = bits & (bits - 1);
+        freeCount--;
+        freeScanWord = w;
+        return index;
     }
 
     /** {@return the size class served, or -1 while unused} */

@@ -2,6 +2,7 @@ package dev.offpool.internal.pool;
 
 import dev.offpool.internal.Region;
 import dev.offpool.internal.RegionMap;
+import dev.offpool.internal.Requests;
 import dev.offpool.internal.Zeroing;
 
 import java.lang.foreign.MemorySegment;
@@ -75,7 +76,7 @@ public final class PoolFastPath {
     public MemorySegment allocateSegment(int sizeClass, long byteSize, byte state) {
         if (Thread.currentThread().isVirtual()) {
             long block = allocateShared(sizeClass, byteSize, state);
-            PoolArena arena = (PoolArena) regions.find(block);
+            PoolArena arena = arenaOf(block);
             return arena.memory.asSlice(block - arena.base, byteSize);
         }
         ThreadCache cache = caches.local();
@@ -101,14 +102,22 @@ public final class PoolFastPath {
         if (claimed != null && Long.compareUnsigned(block - claimed.address, claimed.arena.poolBytes) < 0) {
             return claimed;
         }
-        return ((PoolArena) regions.find(block)).poolAt(block);
+        return arenaOf(block).poolAt(block);
+    }
+
+    // The arena of a block this thread holds: only close() can have removed it since.
+    private PoolArena arenaOf(long block) {
+        if (regions.find(block) instanceof PoolArena arena) {
+            return arena;
+        }
+        throw Requests.closed();
     }
 
     /** A virtual thread's allocation: from its stripe, under the stripe's lock. */
     private long allocateShared(int sizeClass, long byteSize, byte state) {
         long entry = caches.takeShared(sizeClass);
         long block = entry & ~PoolHeap.KNOWN_ZERO;
-        Pool pool = ((PoolArena) regions.find(block)).poolAt(block);
+        Pool pool = arenaOf(block).poolAt(block);
         BlockTable table = pool.table;
         table.states[table.indexOf(block - pool.address)] = state;
         if ((entry & PoolHeap.KNOWN_ZERO) == 0) {

@@ -37,18 +37,17 @@ import java.util.concurrent.locks.ReentrantLock;
  *  pool = blocks of one size class, nothing else (its header is on the Java heap)
  *  +-------+-------+-------+-------+-------+---------  ----------+-----+
  *  | blk 0 | blk 1 | blk 2 | blk 3 | blk 4 |   not carved yet    |quant|
- *  | live  | free ----&gt; free  | live  | live  |                     |loss |
+ *  | live  | free  | free  | live  | live  |                     |loss |
  *  +-------+-------+-------+-------+-------+---------  ----------+-----+
  *  ^ pool address: a multiple of the pool size
  *
- *  free block: its first 8 bytes hold the address of the next free block of the pool (0 ends the list)
- *  on the Java heap: Pool (counts, free-list head, carve mark, links) and BlockTable (one state byte per block)
+ *  on the Java heap: Pool (counts, carve mark, free bitmap 0 1 1 0 0, links) and BlockTable (a state byte per block)
  * </pre>
  *
  * <p>Where each field lives, and why: block states are on the Java heap (a byte per block, see {@link BlockTable}),
  * so checking a free never reads user memory or memory that may have been unmapped, and a caller writing past the
- * end of a block on the raw path cannot corrupt a header. The free-list links live in the free blocks themselves,
- * as in pymalloc; they are read and written only under the class lock, through the arena's scoped segment.
+ * end of a block on the raw path cannot corrupt a header. Free blocks are bits in a bitmap per pool, not pymalloc's
+ * links through each block's first word (see {@link Pool#freeBits}): the allocator never writes into a block.
  *
  * <p>The pymalloc tricks, and why they are here:
  * <ul>
@@ -286,15 +285,14 @@ public final class PoolHeap {
         }
     }
 
-    // Hands out blocks of one pool: the free list first (warm memory), then fresh carving. Class lock held.
+    // Hands out blocks of one pool: freed ones first, lowest address first (warm memory), then fresh carving.
+    // Class lock held.
     private int carveFrom(Pool pool, long[] out, int from, int count) {
         int taken = 0;
-        while (taken < count && pool.freeHead != 0) {
-            long block = pool.freeHead;
-            pool.freeHead = pool.arena.memory.get(ValueLayout.JAVA_LONG, block - pool.arena.base);
-            out[from + taken++] = block;
-        }
         BlockTable table = pool.table;
+        while (taken < count && pool.freeCount > 0) {
+            out[from + taken++] = pool.address + (long) pool.takeFree() * table.blockSize;
+        }
         long zeroFlag = pool.pristine ? KNOWN_ZERO : 0;
         while (taken < count && pool.carved < table.capacity) {
             out[from + taken++] = (pool.address + (long) pool.carved++ * table.blockSize) | zeroFlag;
@@ -341,8 +339,7 @@ public final class PoolHeap {
         PoolArena arena = (PoolArena) regions.find(block);
         Pool pool = arena.poolAt(block);
         boolean wasFull = !pool.hasFreeBlock();
-        arena.memory.set(ValueLayout.JAVA_LONG, block - arena.base, pool.freeHead);
-        pool.freeHead = block;
+        pool.addFree(pool.table.indexOf(block - pool.address));
         pool.used--;
         if (pool.claimant != null) {
             return; // stays with its claimant, even when empty: it will carve from it again
@@ -413,7 +410,7 @@ public final class PoolHeap {
             pool.lastTable = null;
             pool.table = old != null && old.sizeClass == sizeClass ? old : new BlockTable(sizeClass,
                     classes.blockSize(sizeClass), poolSize / classes.blockSize(sizeClass), classes.magic(sizeClass));
-            pool.freeHead = 0;
+            pool.resetFreeBits(pool.table.capacity);
             pool.carved = 0;
             pool.used = 0;
             return pool;
@@ -427,7 +424,6 @@ public final class PoolHeap {
         arenaLock.lock();
         try {
             pool.pristine = pool.pristine && pool.carved == 0;
-            pool.freeHead = 0;
             pool.carved = 0;
             BlockTable table = pool.table;
             pool.table = null;
@@ -976,18 +972,20 @@ public final class PoolHeap {
         check(pool.inRing == belongsInRing, pool + (pool.inRing ? " is in a ring but is full or claimed"
                 : " has free blocks and no claimant but is not in its ring"));
         check(pool.carved <= t.capacity, pool + " carved past its capacity");
-        java.util.BitSet onFreeList = new java.util.BitSet(t.capacity);
+        check(pool.freeBits != null && pool.freeBits.length == (t.capacity + 63) >>> 6, pool
+                + " has a free bitmap of the wrong size");
         int listed = 0;
-        for (long b = pool.freeHead; b != 0; b = pool.arena.memory.get(ValueLayout.JAVA_LONG, b - pool.arena.base)) {
-            long offset = b - pool.address;
-            int index = t.indexOf(offset);
-            check(offset >= 0 && t.isBlockStart(offset, index) && index < pool.carved, pool + " free list holds 0x"
-                    + Long.toHexString(b) + ", not a carved block of it");
-            check(!onFreeList.get(index), pool + " free list holds block " + index + " twice (or loops)");
-            check(t.state(index) == BlockTable.FREE, pool + " free list holds held block 0x" + Long.toHexString(b));
-            onFreeList.set(index);
-            listed++;
+        for (int w = 0; w < pool.freeBits.length; w++) {
+            check(pool.freeBits[w] == 0 || w >= pool.freeScanWord, pool + " has a free block below its scan start");
+            for (long bits = pool.freeBits[w]; bits != 0; bits &= bits - 1) {
+                int index = (w << 6) + Long.numberOfTrailingZeros(bits);
+                check(index < pool.carved, pool + " free bitmap holds block " + index + ", never carved");
+                check(t.state(index) == BlockTable.FREE, pool + " free bitmap holds held block " + index);
+                listed++;
+            }
         }
+        check(listed == pool.freeCount, pool + " free bitmap holds " + listed + " blocks, its count says "
+                + pool.freeCount);
         int held = 0;
         for (int i = 0; i < t.capacity; i++) {
             byte s = t.state(i);
@@ -998,7 +996,7 @@ public final class PoolHeap {
                     && t.resizedBytes[i] <= t.blockSize), pool + " block " + i + " is resized to no valid size");
         }
         check(pool.used == pool.carved - listed, pool + ": used " + pool.used + " but carved " + pool.carved
-                + " minus " + listed + " on the free list");
+                + " minus " + listed + " in the free bitmap");
         check(pool.used == held + cached, pool + ": used " + pool.used + " but " + held + " held and " + cached
                 + " cached");
     }

@@ -85,11 +85,6 @@ public final class SizeClasses {
         return blockSizes.length;
     }
 
-    /** {@return the number of small (16-byte spaced) classes; they come first} */
-    public int smallCount() {
-        return smallCount;
-    }
-
     /** {@return the largest small request} */
     public int smallMaxBytes() {
         return smallMaxBytes;

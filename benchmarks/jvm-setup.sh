@@ -1,0 +1,43 @@
+# Sourced by run.sh and workloads.sh: installs the native allocators the peers need, and finds the JDK to run.
+# shellcheck shell=bash
+
+# Installs the native allocators the peers need; apt-get update runs only when something is missing.
+ensure_native_libraries() {
+    local -A package_of=([libmimalloc.so.2]=libmimalloc2.0 [libjemalloc.so.2]=libjemalloc2)
+    local missing=() library
+    for library in "${!package_of[@]}"; do
+        if ! ldconfig -p | grep -q "^[[:space:]]*$library "; then
+            missing+=("${package_of[$library]}")
+        fi
+    done
+    ((${#missing[@]} == 0)) && return
+    if ! command -v apt-get >/dev/null; then
+        echo "$(basename "$0"): missing ${missing[*]} and no apt-get to install them; install them by hand" >&2
+        exit 1
+    fi
+    local sudo=()
+    ((EUID == 0)) || sudo=(sudo)
+    echo "$(basename "$0"): installing ${missing[*]}" >&2
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# Prints the newest java of version 25 or later under /usr/lib/jvm, read from each JDK's release file.
+find_java() {
+    if [[ -n "${OFFPOOL_JAVA:-}" ]]; then
+        echo "$OFFPOOL_JAVA"
+        return
+    fi
+    local home version best
+    best=$(for home in /usr/lib/jvm/*/; do
+        [[ -x "$home/bin/java" && -f "$home/release" ]] || continue
+        version=$(sed -n 's/^JAVA_VERSION="\(.*\)"$/\1/p' "$home/release")
+        [[ "${version%%[.+-]*}" =~ ^[0-9]+$ ]] && ((${version%%[.+-]*} >= 25)) || continue
+        printf '%s\t%s\n' "$version" "${home%/}/bin/java"
+    done | sort -V | tail -n 1 | cut -f 2)
+    if [[ -z "$best" ]]; then
+        echo "$(basename "$0"): no JDK 25 or later under /usr/lib/jvm; set OFFPOOL_JAVA=/path/to/bin/java" >&2
+        exit 1
+    fi
+    echo "$best"
+}

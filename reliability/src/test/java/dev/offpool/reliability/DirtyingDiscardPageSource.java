@@ -1,0 +1,70 @@
+package dev.offpool.reliability;
+
+import dev.offpool.spi.PageSource;
+import dev.offpool.spi.PageSourceException;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A page source at the edge of its contract, to reach the allocator's paths that the real sources do not:
+ * <ul>
+ *   <li>{@link #discard} succeeds but leaves the range holding garbage ({@value #GARBAGE} in every byte), which the
+ *       contract allows ("reads either as zeros or as its old contents": old contents are anything a caller wrote)
+ *       and {@link #discardLeavesZeros()} admits, so a block carved from a discarded range must be zeroed by the
+ *       allocator;</li>
+ *   <li>{@link #closesScopeOnRelease()} says no, so the allocator wraps every chunk in a scope of its own.</li>
+ * </ul>
+ * Chunks come from {@link Arena#ofShared()} and are zero-filled when reserved, as the contract requires.
+ */
+final class DirtyingDiscardPageSource implements PageSource {
+    /** What a discarded range holds afterwards. */
+    static final byte GARBAGE = (byte) 0xA5;
+
+    private final Map<Long, Arena> arenas = new ConcurrentHashMap<>();
+
+    @Override
+    public MemorySegment reserve(long byteSize, long byteAlignment) {
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment chunk = arena.allocate(byteSize, byteAlignment);
+            arenas.put(chunk.address(), arena);
+            return chunk;
+        } catch (OutOfMemoryError | RuntimeException e) {
+            arena.close();
+            throw new PageSourceException("Arena.ofShared() could not allocate " + byteSize + " bytes", e);
+        }
+    }
+
+    @Override
+    public void release(MemorySegment chunk) {
+        Arena arena = arenas.remove(chunk.address());
+        if (arena == null) {
+            throw new PageSourceException("chunk at 0x" + Long.toHexString(chunk.address()) + " is not ours");
+        }
+        arena.close();
+    }
+
+    @Override
+    public boolean discard(MemorySegment chunk, long offset, long byteSize) {
+        chunk.asSlice(offset, byteSize).fill(GARBAGE);
+        return true;
+    }
+
+    @Override
+    public boolean discardLeavesZeros() {
+        return false;
+    }
+
+    @Override
+    public boolean closesScopeOnRelease() {
+        return false;
+    }
+
+    @Override
+    public String name() {
+        return "dirtying-discard";
+    }
+}
