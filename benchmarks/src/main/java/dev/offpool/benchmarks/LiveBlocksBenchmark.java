@@ -77,12 +77,19 @@ public class LiveBlocksBenchmark {
             return x;
         }
 
-        /** Fills {@link #blocks} with seeded random sizes. */
+        /**
+         * Fills {@link #blocks} with seeded random sizes, each block written whole, as a program writes what it
+         * allocates. Without the write the heaps would not be alike: glibc writes a header beside every block, so its
+         * pages are resident, while offpool writes nothing into fresh memory from the OS (known zero, its state on the
+         * Java heap), so its blocks' pages would be first touched, and faulted in, during the measurement.
+         */
         final void fill() {
             blocks = new long[liveBlocks];
             SplittableRandom sizes = new SplittableRandom(SEED);
             for (int i = 0; i < liveBlocks; i++) {
-                blocks[i] = allocate(sizes.nextInt(MIN_BYTES, MAX_BYTES + 1));
+                int size = sizes.nextInt(MIN_BYTES, MAX_BYTES + 1);
+                blocks[i] = allocate(size);
+                RawMemory.write(blocks[i], size);
             }
         }
 

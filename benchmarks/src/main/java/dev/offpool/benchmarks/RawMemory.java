@@ -20,6 +20,11 @@ final class RawMemory {
         EVERYTHING.set(ValueLayout.JAVA_BYTE, address, (byte) 1);
     }
 
+    /** Writes {@code byteSize} bytes of 1 at {@code address}: a block used as a program uses what it allocates. */
+    static void write(long address, long byteSize) {
+        EVERYTHING.asSlice(address, byteSize).fill((byte) 1);
+    }
+
     /**
      * Zeroes {@code byteSize} bytes at {@code address} the way FFM code zeroes a block malloc returned: a segment over
      * the block ({@code reinterpret}, a restricted method) and {@link MemorySegment#fill}.
