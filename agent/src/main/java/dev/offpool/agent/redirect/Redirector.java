@@ -194,7 +194,7 @@ public final class Redirector {
             outsideSizeRange.increment();
             return ByteBuffer.allocateDirect(capacity);
         }
-        if (capacity <= slabMaxBytes) {
+        if (capacity <= slabMaxBytes && !slabs.prefersOwnBlocks(site)) {
             return fromSlab(capacity, site);
         }
         // ---- hot path: free a dead block or two, reserve against the limit, take a block, register it ----

@@ -105,11 +105,12 @@ final class Slab extends WeakReference<MemorySegment.Scope> {
     private volatile boolean published;
 
     /**
-     * The site table, or null without per-site accounting. The owner fills ids, counts and bytes; freers add
+     * The site table. The owner fills the ids (always: an explicit free reports its buffer's site, see
+     * {@link SlabAllocator#prefersOwnBlocks}) and, with per-site accounting, counts and bytes; freers add
      * {@code (1 << 32) + capacity} to their buffer's slot in {@code siteFreed}, a count and a byte total in one word
-     * (a slab holds at most 2048 buffers and 32 KiB).
+     * (a slab holds at most 2048 buffers and 32 KiB). The counting arrays are null without per-site accounting.
      */
-    private final int[] siteIds;
+    private final int[] siteIds = new int[MAX_SITES];
     private final int[] siteCounts;
     private final long[] siteBytes;
     private final long[] siteFreed;
@@ -120,7 +121,6 @@ final class Slab extends WeakReference<MemorySegment.Scope> {
         super(scope);
         this.base = base;
         this.scopeHash = System.identityHashCode(scope);
-        siteIds = sites ? new int[MAX_SITES] : null;
         siteCounts = sites ? new int[MAX_SITES] : null;
         siteBytes = sites ? new long[MAX_SITES] : null;
         siteFreed = sites ? new long[MAX_SITES] : null;
@@ -129,13 +129,9 @@ final class Slab extends WeakReference<MemorySegment.Scope> {
     // ---- owner side -------------------------------------------------------------------------------------------
 
     /**
-     * {@return the state byte a new buffer of {@code site} gets: its site slot + 1, or 1 without site accounting;
-     * 0 if the site table is full (the owner seals this slab and takes a new one)} Owner only.
+     * {@return the state byte a new buffer of {@code site} gets: its site slot + 1; 0 if the site table is full (the owner seals this slab and takes a new one)} Owner only.
      */
     byte liveState(int site) {
-        if (siteIds == null) {
-            return 1;
-        }
         int slot = lastSlot;
         if (slot < siteCount && siteIds[slot] == site) {
             return (byte) (slot + 1);
@@ -158,7 +154,7 @@ final class Slab extends WeakReference<MemorySegment.Scope> {
     void carved(int offset, int capacity, byte live) {
         states[offset / GRANULE_BYTES] = live;
         allocated++;
-        if (siteIds != null) {
+        if (siteCounts != null) {
             siteCounts[live - 1]++;
             siteBytes[live - 1] += capacity;
         }
@@ -187,7 +183,7 @@ final class Slab extends WeakReference<MemorySegment.Scope> {
             return;
         }
         counts.published(allocated);
-        if (siteIds != null) {
+        if (siteCounts != null) {
             for (int slot = 0; slot < siteCount; slot++) {
                 counts.siteAllocated(siteIds[slot], siteCounts[slot], siteBytes[slot]);
             }
@@ -202,7 +198,7 @@ final class Slab extends WeakReference<MemorySegment.Scope> {
     void pending(Pending sink) {
         boolean unpublished = !published;
         sink.buffers(unpublished ? allocated : 0, freed);
-        if (siteIds == null) {
+        if (siteCounts == null) {
             return;
         }
         int n = Math.min(siteCount, MAX_SITES);
@@ -232,6 +228,14 @@ final class Slab extends WeakReference<MemorySegment.Scope> {
         }
     }
 
+    /**
+     * {@return the call site of a buffer whose live state was {@code live}} Any thread that got the buffer from its
+     * owner: the owner wrote the slot's id before it carved the buffer.
+     */
+    int siteOf(byte live) {
+        return siteIds[live - 1];
+    }
+
     /** {@return true if a buffer starts at {@code offset} and is not freed} */
     boolean isLive(int offset) {
         return (byte) STATES.getVolatile(states, offset / GRANULE_BYTES) > 0;
@@ -243,7 +247,7 @@ final class Slab extends WeakReference<MemorySegment.Scope> {
      * @return true if that made every buffer of a sealed slab freed, so the caller should release it
      */
     boolean freedOne(byte live, int capacity) {
-        if (siteIds != null) {
+        if (siteFreed != null) {
             LONGS.getAndAdd(siteFreed, live - 1, (1L << 32) + capacity);
         }
         int n = (int) FREED_COUNT.getAndAdd(this, 1) + 1;
@@ -262,7 +266,7 @@ final class Slab extends WeakReference<MemorySegment.Scope> {
     void released(SlabCounts counts) {
         int explicit = freed;
         counts.released(explicit, allocated - explicit);
-        if (siteIds != null) {
+        if (siteCounts != null) {
             for (int slot = 0; slot < siteCount; slot++) {
                 counts.siteFreed(siteIds[slot], siteCounts[slot], siteBytes[slot]);
             }

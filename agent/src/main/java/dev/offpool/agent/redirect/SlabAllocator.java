@@ -6,6 +6,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -74,6 +75,13 @@ final class SlabAllocator implements Slab.SlabCounts {
     private static final int SLOTS = 1024;
     private final ThreadLocal<Cursor> local = ThreadLocal.withInitial(() -> new Cursor(Thread.currentThread()));
     private final Cursor[] stripes;
+
+    /**
+     * Per call site id: true once a slab buffer from it was freed explicitly. Such a site's later small buffers get
+     * blocks of their own ({@link #prefersOwnBlocks}). Copy-on-write under {@code this}; a reader may see a flag late,
+     * which only delays the switch.
+     */
+    private volatile boolean[] explicitSites = new boolean[64];
 
     /** Buffers of sealed or released slabs; the open slabs' are read from them. */
     private final LongAdder publishedBuffers = new LongAdder();
@@ -271,6 +279,39 @@ final class SlabAllocator implements Slab.SlabCounts {
     // -----------------------------------------------------------------------------------------------------------
 
     /**
+     * {@return true if {@code site}'s buffers are freed explicitly, so its small buffers should get blocks of their
+     * own rather than slab space}
+     *
+     * <p>Why: a slab goes back only when every buffer in it is freed or dead, so one buffer that lives on pins the
+     * whole 32 KiB. A program that frees its buffers ({@code Unsafe.invokeCleaner}, as Netty does) gains nothing from
+     * a slab (a freed block of its own costs the GC nothing: its record is cleared), and with buffers of mixed
+     * lifetimes from one site it would pin slab after slab: the workload study's server, whose buffers are freed
+     * explicitly and some kept for minutes, held 9.5 times its live bytes in slabs. So the first explicit free of a
+     * slab buffer from a site sends that site's later small buffers down the per-buffer path; sites whose buffers
+     * are left to the GC keep their slabs.
+     */
+    boolean prefersOwnBlocks(int site) {
+        boolean[] flags = explicitSites;
+        return site >= 0 && site < flags.length && flags[site];
+    }
+
+    private void noteExplicitFree(int site) {
+        if (site < 0 || prefersOwnBlocks(site)) {
+            return;
+        }
+        synchronized (this) {
+            boolean[] flags = explicitSites;
+            if (site >= flags.length) {
+                flags = Arrays.copyOf(flags, Math.max(site + 1, flags.length * 2));
+            } else {
+                flags = flags.clone();
+            }
+            flags[site] = true;
+            explicitSites = flags;
+        }
+    }
+
+    /**
      * Frees a slab buffer if {@code buffer} is one: a root, live.
      *
      * @param buffer a direct buffer
@@ -291,6 +332,7 @@ final class SlabAllocator implements Slab.SlabCounts {
         if (live == 0) {
             return Outcome.NOT_LIVE;
         }
+        noteExplicitFree(slab.siteOf(live));
         if (slab.freedOne(live, buffer.capacity())) {
             release(slab);
         }

@@ -103,6 +103,27 @@ class SlabAllocatorTest {
     }
 
     @Test
+    void aSiteWhoseBuffersAreFreedExplicitlyGetsBlocksOfItsOwnFromThenOnWithOrWithoutSiteAccounting()
+            throws InterruptedException {
+        int other = CallSites.register(SlabAllocatorTest.class.getName(), "other()");
+        for (boolean sites : new boolean[] {true, false}) {
+            SlabAllocator slabs = new SlabAllocator(OffPool.global(), sites, false, reserved, Long.MAX_VALUE,
+                    failures::add);
+            onEndedThread(() -> {
+                ByteBuffer freed = slabs.allocate(64, SITE);
+                ByteBuffer kept = slabs.allocate(64, other);
+                assertTrue(!slabs.prefersOwnBlocks(SITE) && !slabs.prefersOwnBlocks(other), "slabs by default");
+                assertEquals(FREED, slabs.free(freed));
+                assertTrue(slabs.prefersOwnBlocks(SITE), "the site that frees its buffers");
+                assertTrue(!slabs.prefersOwnBlocks(other), "a site whose buffers are left to the GC keeps its slabs");
+                assertEquals(LIVE, slabs.check(kept));
+                return null;
+            });
+            gcUntil(slabs, () -> reserved.get() == 0);
+        }
+    }
+
+    @Test
     void aSealedSlabGoesBackWhenItsLastBufferIsFreedOnAnyThread() throws InterruptedException {
         SlabAllocator slabs = allocator(Long.MAX_VALUE, false);
         List<ByteBuffer> first = onEndedThread(() -> {
