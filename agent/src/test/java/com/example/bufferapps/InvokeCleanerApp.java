@@ -115,7 +115,8 @@ public final class InvokeCleanerApp {
         check("theGcFreesItLater", GcReleaseApp.gcUntil(() -> Redirects.stats().freedByGc() == 1));
     }
 
-    private static sun.misc.Unsafe unsafe() {
+    /** {@return {@code sun.misc.Unsafe.theUnsafe}, for the apps that call {@code invokeCleaner}} */
+    static sun.misc.Unsafe unsafe() {
         try {
             Field field = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
             field.setAccessible(true);

@@ -7,7 +7,6 @@ import dev.offpool.agent.SiteStats;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +26,7 @@ import static com.example.bufferapps.GcReleaseApp.onEndedThread;
 @SuppressWarnings("removal")
 public final class SlabApp {
     private static final int SLAB_BYTES = 32 * 1024;
-    private static final sun.misc.Unsafe UNSAFE = unsafe();
+    private static final sun.misc.Unsafe UNSAFE = InvokeCleanerApp.unsafe();
 
     private SlabApp() {
     }
@@ -286,13 +285,4 @@ public final class SlabApp {
         return false;
     }
 
-    private static sun.misc.Unsafe unsafe() {
-        try {
-            Field field = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
-            field.setAccessible(true);
-            return (sun.misc.Unsafe) field.get(null);
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError(e);
-        }
-    }
 }

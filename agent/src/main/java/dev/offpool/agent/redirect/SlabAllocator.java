@@ -318,27 +318,7 @@ final class SlabAllocator implements Slab.SlabCounts {
      * @return what was done
      */
     Outcome free(ByteBuffer buffer) {
-        MemorySegment segment = MemorySegment.ofBuffer(buffer);
-        MemorySegment.Scope scope = segment.scope();
-        Slab slab = find(scope);
-        if (slab == null) {
-            return Outcome.NOT_A_SLAB_BUFFER;
-        }
-        if (BufferRoots.isView(buffer)) {
-            return Outcome.VIEW;
-        }
-        int offset = offsetIn(slab, segment, buffer);
-        byte live = offset < 0 ? 0 : slab.markFreed(offset);
-        if (live == 0) {
-            return Outcome.NOT_LIVE;
-        }
-        noteExplicitFree(slab.siteOf(live));
-        if (slab.freedOne(live, buffer.capacity())) {
-            release(slab);
-        }
-        // The GC release must not run while this free counts: the scope keeps the slab's memory reachable.
-        Reference.reachabilityFence(scope);
-        return Outcome.FREED;
+        return visit(buffer, true);
     }
 
     /**
@@ -348,6 +328,11 @@ final class SlabAllocator implements Slab.SlabCounts {
      * @param buffer a direct buffer
      */
     Outcome check(ByteBuffer buffer) {
+        return visit(buffer, false);
+    }
+
+    /** Finds {@code buffer}'s slab and its place there, then frees it ({@code free}) or says whether it is live. */
+    private Outcome visit(ByteBuffer buffer, boolean free) {
         MemorySegment segment = MemorySegment.ofBuffer(buffer);
         MemorySegment.Scope scope = segment.scope();
         Slab slab = find(scope);
@@ -358,9 +343,24 @@ final class SlabAllocator implements Slab.SlabCounts {
             return Outcome.VIEW;
         }
         int offset = offsetIn(slab, segment, buffer);
-        boolean live = offset >= 0 && slab.isLive(offset);
+        Outcome outcome;
+        if (!free) {
+            outcome = offset >= 0 && slab.isLive(offset) ? Outcome.LIVE : Outcome.NOT_LIVE;
+        } else {
+            byte live = offset < 0 ? 0 : slab.markFreed(offset);
+            if (live == 0) {
+                outcome = Outcome.NOT_LIVE;
+            } else {
+                noteExplicitFree(slab.siteOf(live));
+                if (slab.freedOne(live, buffer.capacity())) {
+                    release(slab);
+                }
+                outcome = Outcome.FREED;
+            }
+        }
+        // The GC release must not run while this call looks at the slab: the scope keeps its memory reachable.
         Reference.reachabilityFence(scope);
-        return live ? Outcome.LIVE : Outcome.NOT_LIVE;
+        return outcome;
     }
 
     private Slab find(MemorySegment.Scope scope) {

@@ -1,6 +1,7 @@
 package dev.offpool.benchmarks.agent;
 
 import dev.offpool.agent.Redirects;
+import dev.offpool.benchmarks.peers.TheUnsafe;
 import dev.offpool.benchmarks.report.Versus;
 import dev.offpool.benchmarks.report.Work;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -16,7 +17,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
@@ -51,7 +51,7 @@ public class AgentBenchmark {
             + "=include=dev.offpool.benchmarks.agent.AgentBenchmark*,maxBytes=64k";
 
     @SuppressWarnings("removal")
-    private static final sun.misc.Unsafe UNSAFE = unsafe();
+    private static final sun.misc.Unsafe UNSAFE = TheUnsafe.get();
 
     /** Bytes per buffer. */
     @Param({"64", "256", "1024", "4096", "16384", "65536"})
@@ -129,14 +129,4 @@ public class AgentBenchmark {
         return Redirects.free(buffer);
     }
 
-    @SuppressWarnings("removal")
-    private static sun.misc.Unsafe unsafe() {
-        try {
-            Field field = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
-            field.setAccessible(true);
-            return (sun.misc.Unsafe) field.get(null);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("sun.misc.Unsafe is not reachable on this JDK", e);
-        }
-    }
 }

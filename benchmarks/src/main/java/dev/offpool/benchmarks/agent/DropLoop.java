@@ -1,8 +1,9 @@
 package dev.offpool.benchmarks.agent;
 
+import dev.offpool.benchmarks.peers.TheUnsafe;
+
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
@@ -32,7 +33,7 @@ public final class DropLoop {
     private static final com.sun.management.OperatingSystemMXBean OS =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     @SuppressWarnings("removal")
-    private static final sun.misc.Unsafe UNSAFE = unsafe();
+    private static final sun.misc.Unsafe UNSAFE = TheUnsafe.get();
 
     /** Keeps the last buffer reachable until the next one replaces it, so the loop cannot be optimized away. */
     static ByteBuffer sink;
@@ -109,14 +110,4 @@ public final class DropLoop {
         }
     }
 
-    @SuppressWarnings("removal")
-    private static sun.misc.Unsafe unsafe() {
-        try {
-            Field field = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
-            field.setAccessible(true);
-            return (sun.misc.Unsafe) field.get(null);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("sun.misc.Unsafe is not reachable on this JDK", e);
-        }
-    }
 }

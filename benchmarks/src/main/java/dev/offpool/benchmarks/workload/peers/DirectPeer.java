@@ -2,10 +2,10 @@ package dev.offpool.benchmarks.workload.peers;
 
 import dev.offpool.OffPool;
 import dev.offpool.agent.Redirects;
+import dev.offpool.benchmarks.peers.TheUnsafe;
 
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
-import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 
 /**
@@ -24,7 +24,7 @@ import java.nio.ByteBuffer;
  */
 public final class DirectPeer implements Peer {
     @SuppressWarnings("removal")
-    private static final sun.misc.Unsafe UNSAFE = unsafe();
+    private static final sun.misc.Unsafe UNSAFE = TheUnsafe.get();
 
     private final boolean gcFreed;
     private final boolean agent;
@@ -119,14 +119,4 @@ public final class DirectPeer implements Peer {
         }
     }
 
-    @SuppressWarnings("removal")
-    private static sun.misc.Unsafe unsafe() {
-        try {
-            Field field = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
-            field.setAccessible(true);
-            return (sun.misc.Unsafe) field.get(null);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("sun.misc.Unsafe is not reachable on this JDK", e);
-        }
-    }
 }
