@@ -41,7 +41,8 @@ import java.util.concurrent.atomic.LongAdder;
  * dead block goes back into the allocating thread's own cache, where its next allocation of that size finds it.
  * When the queue has been quiet for {@value #QUIET_MILLIS} ms the release thread frees what is left itself, so a
  * program that stops allocating still gets its blocks back. Every {@value #SWEEP_MILLIS} ms it also lets the
- * current slabs of threads that ended go ({@link SlabAllocator#sweep}).
+ * current slabs of threads that ended go ({@link SlabAllocator#sweep}) and sends the sites whose live buffers hold
+ * sealed slabs of freed ones to the per-buffer path ({@link SlabAllocator#markPinningSites}).
  * <ul>
  *   <li>Why not free on the release thread: then every block crosses threads twice (freed into the release thread's
  *       cache, spilled to the pools, taken back by the allocating thread through them); a profile of a GC-freed loop
@@ -388,6 +389,7 @@ public final class Redirector {
                 }
                 if (slabs != null && System.nanoTime() - nextSweep >= 0) {
                     slabs.sweep();
+                    slabs.markPinningSites(System.nanoTime() - SlabAllocator.PIN_NANOS);
                     nextSweep = System.nanoTime() + SWEEP_MILLIS * 1_000_000;
                 }
             } catch (InterruptedException e) {

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
+import java.util.function.IntConsumer;
 
 /**
  * One slab: a {@value #SLAB_BYTES}-byte pool block that small redirected buffers are carved from, one after the
@@ -99,6 +100,10 @@ final class Slab extends WeakReference<MemorySegment.Scope> {
     private volatile int freed;
     /** {@code allocated} once sealed; -1 while open. */
     private volatile int sealedCount = -1;
+    /** When it was sealed ({@code System.nanoTime()}); written before {@code sealedCount}. */
+    private long sealedAtNanos;
+    /** True once {@link #pinningSites} reported this slab. Release thread only. */
+    private boolean pinReported;
     /** 1 once the block went back; compare-and-set by whoever releases. */
     private volatile int released;
     /** True once the site table's counts and {@code allocated} are added to the shared counters. */
@@ -168,6 +173,7 @@ final class Slab extends WeakReference<MemorySegment.Scope> {
     boolean seal(SlabCounts counts) {
         publish(counts);
         int n = allocated;
+        sealedAtNanos = System.nanoTime();
         sealedCount = n;
         return freed == n;
     }
@@ -234,6 +240,31 @@ final class Slab extends WeakReference<MemorySegment.Scope> {
      */
     int siteOf(byte live) {
         return siteIds[live - 1];
+    }
+
+    /**
+     * If this slab was sealed before {@code cutoffNanos}, some of its buffers were freed explicitly and some are still
+     * live, hands the sites of the live ones to {@code sink}, once per slab: the buffers that keep a slab of
+     * explicitly freed ones from going back ({@link SlabAllocator#markPinningSites}). Release thread only.
+     */
+    void pinningSites(long cutoffNanos, IntConsumer sink) {
+        int n = sealedCount;
+        if (n < 0 || pinReported || released != 0 || sealedAtNanos - cutoffNanos > 0) {
+            return;
+        }
+        int explicit = freed;
+        if (explicit == 0 || explicit == n) {
+            return;
+        }
+        pinReported = true;
+        boolean[] seen = new boolean[MAX_SITES];
+        for (int granule = 0; granule < states.length; granule++) {
+            byte state = (byte) STATES.getVolatile(states, granule);
+            if (state > 0 && !seen[state - 1]) {
+                seen[state - 1] = true;
+                sink.accept(siteIds[state - 1]);
+            }
+        }
     }
 
     /** {@return true if a buffer starts at {@code offset} and is not freed} */

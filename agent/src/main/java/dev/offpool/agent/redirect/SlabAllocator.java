@@ -77,11 +77,10 @@ final class SlabAllocator implements Slab.SlabCounts {
     private final Cursor[] stripes;
 
     /**
-     * Per call site id: true once a slab buffer from it was freed explicitly. Such a site's later small buffers get
-     * blocks of their own ({@link #prefersOwnBlocks}). Copy-on-write under {@code this}; a reader may see a flag late,
-     * which only delays the switch.
+     * Per call site id: true once its buffers were found pinning a slab ({@link #prefersOwnBlocks}). Copy-on-write
+     * under {@code this}; a reader may see a flag late, which only delays the switch.
      */
-    private volatile boolean[] explicitSites = new boolean[64];
+    private volatile boolean[] ownBlockSites = new boolean[64];
 
     /** Buffers of sealed or released slabs; the open slabs' are read from them. */
     private final LongAdder publishedBuffers = new LongAdder();
@@ -279,35 +278,49 @@ final class SlabAllocator implements Slab.SlabCounts {
     // -----------------------------------------------------------------------------------------------------------
 
     /**
-     * {@return true if {@code site}'s buffers are freed explicitly, so its small buffers should get blocks of their
-     * own rather than slab space}
+     * How long a sealed slab with explicitly freed buffers may stay held by its live ones before their sites leave
+     * the slabs ({@link #markPinningSites}): long enough for a request's buffers to be freed, short against the
+     * minutes a session's or a cache's may live.
+     */
+    static final long PIN_NANOS = 1_000_000_000L;
+
+    /**
+     * {@return true if {@code site}'s small buffers should get blocks of their own rather than slab space}
      *
      * <p>Why: a slab goes back only when every buffer in it is freed or dead, so one buffer that lives on pins the
-     * whole 32 KiB. A program that frees its buffers ({@code Unsafe.invokeCleaner}, as Netty does) gains nothing from
-     * a slab (a freed block of its own costs the GC nothing: its record is cleared), and with buffers of mixed
-     * lifetimes from one site it would pin slab after slab: the workload study's server, whose buffers are freed
-     * explicitly and some kept for minutes, held 9.5 times its live bytes in slabs. So the first explicit free of a
-     * slab buffer from a site sends that site's later small buffers down the per-buffer path; sites whose buffers
-     * are left to the GC keep their slabs.
+     * whole 32 KiB. In a program that frees its buffers explicitly ({@code Unsafe.invokeCleaner}, as Netty does) and
+     * keeps some from the same sites for minutes, slab after slab stays held by a few: the workload study's server
+     * held 9.5 times its live bytes in slabs. So the sites of the buffers that hold a sealed slab of explicitly freed
+     * ones for longer than {@link #PIN_NANOS} take the per-buffer path from then on; its explicit free is immediate,
+     * and its cleared record costs the GC nothing. A program that frees everything it allocates, or leaves
+     * everything to the GC, keeps its slabs.
      */
     boolean prefersOwnBlocks(int site) {
-        boolean[] flags = explicitSites;
+        boolean[] flags = ownBlockSites;
         return site >= 0 && site < flags.length && flags[site];
     }
 
-    private void noteExplicitFree(int site) {
+    /**
+     * Sends the sites of the live buffers that have held a sealed, partly explicitly freed slab since before
+     * {@code cutoffNanos} to the per-buffer path. Run by the redirector's release thread with its sweep.
+     */
+    void markPinningSites(long cutoffNanos) {
+        directory.forEach(slab -> slab.pinningSites(cutoffNanos, this::preferOwnBlocks));
+    }
+
+    private void preferOwnBlocks(int site) {
         if (site < 0 || prefersOwnBlocks(site)) {
             return;
         }
         synchronized (this) {
-            boolean[] flags = explicitSites;
+            boolean[] flags = ownBlockSites;
             if (site >= flags.length) {
                 flags = Arrays.copyOf(flags, Math.max(site + 1, flags.length * 2));
             } else {
                 flags = flags.clone();
             }
             flags[site] = true;
-            explicitSites = flags;
+            ownBlockSites = flags;
         }
     }
 
@@ -351,7 +364,6 @@ final class SlabAllocator implements Slab.SlabCounts {
             if (live == 0) {
                 outcome = Outcome.NOT_LIVE;
             } else {
-                noteExplicitFree(slab.siteOf(live));
                 if (slab.freedOne(live, buffer.capacity())) {
                     release(slab);
                 }

@@ -103,22 +103,28 @@ class SlabAllocatorTest {
     }
 
     @Test
-    void aSiteWhoseBuffersAreFreedExplicitlyGetsBlocksOfItsOwnFromThenOnWithOrWithoutSiteAccounting()
+    void theSitesOfBuffersThatHoldASealedSlabOfFreedOnesLeaveTheSlabsWithOrWithoutSiteAccounting()
             throws InterruptedException {
-        int other = CallSites.register(SlabAllocatorTest.class.getName(), "other()");
+        int pinning = CallSites.register(SlabAllocatorTest.class.getName(), "pinning()");
         for (boolean sites : new boolean[] {true, false}) {
             SlabAllocator slabs = new SlabAllocator(OffPool.global(), sites, false, reserved, Long.MAX_VALUE,
                     failures::add);
-            onEndedThread(() -> {
-                ByteBuffer freed = slabs.allocate(64, SITE);
-                ByteBuffer kept = slabs.allocate(64, other);
-                assertTrue(!slabs.prefersOwnBlocks(SITE) && !slabs.prefersOwnBlocks(other), "slabs by default");
-                assertEquals(FREED, slabs.free(freed));
-                assertTrue(slabs.prefersOwnBlocks(SITE), "the site that frees its buffers");
-                assertTrue(!slabs.prefersOwnBlocks(other), "a site whose buffers are left to the GC keeps its slabs");
-                assertEquals(LIVE, slabs.check(kept));
-                return null;
+            ByteBuffer held = onEndedThread(() -> {
+                ByteBuffer kept = slabs.allocate(64, pinning);
+                List<ByteBuffer> freed = new ArrayList<>();
+                for (int i = 0; i < Slab.SLAB_BYTES / 64 - 1; i++) {
+                    freed.add(slabs.allocate(64, SITE));
+                }
+                freed.forEach(buffer -> assertEquals(FREED, slabs.free(buffer)));
+                slabs.allocate(64, SITE); // seals the full slab, which the kept buffer holds
+                slabs.markPinningSites(System.nanoTime() - SlabAllocator.PIN_NANOS);
+                assertTrue(!slabs.prefersOwnBlocks(pinning), "not before the slab was held for the pin time");
+                slabs.markPinningSites(System.nanoTime());
+                assertTrue(slabs.prefersOwnBlocks(pinning), "the site of the buffer that holds the slab");
+                assertTrue(!slabs.prefersOwnBlocks(SITE), "a site whose buffers were freed keeps its slabs");
+                return kept;
             });
+            assertEquals(FREED, slabs.free(held), "the held slab's buffer is still a slab buffer");
             gcUntil(slabs, () -> reserved.get() == 0);
         }
     }
