@@ -134,7 +134,8 @@ final class Slab extends WeakReference<MemorySegment.Scope> {
     // ---- owner side -------------------------------------------------------------------------------------------
 
     /**
-     * {@return the state byte a new buffer of {@code site} gets: its site slot + 1; 0 if the site table is full (the owner seals this slab and takes a new one)} Owner only.
+     * {@return the state byte a new buffer of {@code site} gets: its site slot + 1; 0 if the site table is full
+     * (the owner seals this slab and takes a new one)} Owner only.
      */
     byte liveState(int site) {
         int slot = lastSlot;

@@ -71,7 +71,10 @@ final class BlockTable {
         return (long) index * blockSize == offset && index < capacity;
     }
 
-    /** Moves block {@code index} from {@code expected} to {@code next}; {@return false if it was not in {@code expected}} */
+    /**
+     * Moves block {@code index} from {@code expected} to {@code next}; {@return false if it was not in
+     * {@code expected}}
+     */
     boolean transition(int index, byte expected, byte next) {
         return STATE.compareAndSet(states, index, expected, next);
     }
