@@ -5,6 +5,7 @@ import dev.offpool.InvalidFreeException;
 import dev.offpool.OffPool;
 import dev.offpool.OutOfPoolMemoryException;
 import dev.offpool.PoolStats;
+import dev.offpool.internal.ArenaPageSource;
 import dev.offpool.jmx.AllocatorMXBean;
 import dev.offpool.jmx.OffPoolMBeans;
 import dev.offpool.spi.PageSource;
@@ -281,7 +282,7 @@ class BadInputCatalogueTest {
 
     /** A page source over JDK arenas that counts, and refuses or misaligns on demand. */
     private static final class CountingSource implements PageSource {
-        private final JdkArenaPageSource delegate = new JdkArenaPageSource();
+        private final ArenaPageSource delegate = new ArenaPageSource();
         final AtomicInteger reserves = new AtomicInteger();
         final AtomicInteger outstanding = new AtomicInteger();
         volatile boolean refuse;

@@ -1,12 +1,10 @@
 package dev.offpool.reliability;
 
+import dev.offpool.internal.ArenaPageSource;
 import dev.offpool.spi.PageSource;
-import dev.offpool.spi.PageSourceException;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A page source at the edge of its contract, to reach the allocator's paths that the real sources do not:
@@ -17,34 +15,23 @@ import java.util.concurrent.ConcurrentHashMap;
  *       allocator;</li>
  *   <li>{@link #closesScopeOnRelease()} says no, so the allocator wraps every chunk in a scope of its own.</li>
  * </ul>
- * Chunks come from {@link Arena#ofShared()} and are zero-filled when reserved, as the contract requires.
+ * Chunks come from core's own fallback source ({@link ArenaPageSource}: an {@link Arena#ofShared()} each, zero-filled
+ * when reserved, as the contract requires).
  */
 final class DirtyingDiscardPageSource implements PageSource {
     /** What a discarded range holds afterwards. */
     static final byte GARBAGE = (byte) 0xA5;
 
-    private final Map<Long, Arena> arenas = new ConcurrentHashMap<>();
+    private final ArenaPageSource chunks = new ArenaPageSource();
 
     @Override
     public MemorySegment reserve(long byteSize, long byteAlignment) {
-        Arena arena = Arena.ofShared();
-        try {
-            MemorySegment chunk = arena.allocate(byteSize, byteAlignment);
-            arenas.put(chunk.address(), arena);
-            return chunk;
-        } catch (OutOfMemoryError | RuntimeException e) {
-            arena.close();
-            throw new PageSourceException("Arena.ofShared() could not allocate " + byteSize + " bytes", e);
-        }
+        return chunks.reserve(byteSize, byteAlignment);
     }
 
     @Override
     public void release(MemorySegment chunk) {
-        Arena arena = arenas.remove(chunk.address());
-        if (arena == null) {
-            throw new PageSourceException("chunk at 0x" + Long.toHexString(chunk.address()) + " is not ours");
-        }
-        arena.close();
+        chunks.release(chunk);
     }
 
     @Override

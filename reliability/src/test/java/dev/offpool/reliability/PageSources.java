@@ -1,5 +1,6 @@
 package dev.offpool.reliability;
 
+import dev.offpool.internal.ArenaPageSource;
 import dev.offpool.nativebridge.DiscardAdvice;
 import dev.offpool.nativebridge.MmapPageSource;
 import dev.offpool.spi.PageSource;
@@ -17,7 +18,7 @@ enum PageSources {
     /** MADV_FREE: a discard may leave old contents, and reports false, so the allocator stops discarding. */
     MMAP_MADV_FREE(() -> new MmapPageSource(DiscardAdvice.FREE)),
     /** Core's own fallback: JDK arenas, no discard. */
-    JDK_ARENAS(JdkArenaPageSource::new),
+    JDK_ARENAS(ArenaPageSource::new),
     /** Discards that leave garbage, and chunks the allocator must scope itself. */
     DIRTYING_DISCARD(DirtyingDiscardPageSource::new);
 

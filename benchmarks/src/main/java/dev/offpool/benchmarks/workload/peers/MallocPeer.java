@@ -69,6 +69,8 @@ public final class MallocPeer implements Peer {
         return -1;
     }
 
+    // One class per library, not one holding a NativeMalloc: each call goes through a static accessor, so the JIT sees
+    // a constant method handle and inlines the downcall, which a handle read from an instance field would not get.
     private static final class Glibc extends AddressBlocks {
         Glibc(int capacity, Lifetime lifetime) {
             super(capacity, lifetime);
