@@ -192,7 +192,7 @@ public final class JfrSupport {
             }
             RedirectSource.Totals now = redirects.totals();
             RedirectSource.Totals before = lastTotals != null ? lastTotals
-                    : new RedirectSource.Totals(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+                    : RedirectSource.Totals.NONE;
             lastTotals = now;
             AgentRedirectsEvent e = new AgentRedirectsEvent();
             e.redirected = now.redirected() - before.redirected();

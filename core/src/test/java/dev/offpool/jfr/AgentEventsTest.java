@@ -21,7 +21,7 @@ class AgentEventsTest {
 
     /** Counters the test moves between JFR periods. */
     static final class MovingAgent implements RedirectSource {
-        volatile Totals totals = new Totals(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        volatile Totals totals = Totals.NONE;
         volatile List<Site> sites = List.of();
 
         @Override
@@ -39,9 +39,10 @@ class AgentEventsTest {
     void agentEventsReportEachPeriodsCountsAndTheBusySites() throws Exception {
         OffPool.global(); // the first allocator installs the listener that registers the events
         MovingAgent agent = new MovingAgent();
-        agent.totals = new RedirectSource.Totals(40, 0, 0, 0, 0, 2, 0, 0, 0, 40, 40 * 1024, 1L << 30);
-        agent.sites = List.of(new RedirectSource.Site("com.example.Codec", "decode(ByteBuffer)", 40, 40 * 1024,
-                40 * 1024, 40), new RedirectSource.Site("com.example.Idle", "warmUp()", 0, 0, 4096, 3));
+        agent.totals = new RedirectSource.Totals(40, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 40, 40 * 1024, 1L << 30);
+        agent.sites = List.of(new RedirectSource.Site("com.example.Codec", "decode(ByteBuffer)", 12, true, "churns", 40,
+                40 * 1024, 40 * 1024, 40, 0),
+                new RedirectSource.Site("com.example.Idle", "warmUp()", 7, true, "churns", 0, 0, 4096, 3, 0));
         List<RecordedEvent> events;
         try (AutoCloseable feed = RedirectSource.publish(agent);
              Recording recording = new Recording()) {
@@ -49,7 +50,7 @@ class AgentEventsTest {
             recording.enable(EventNames.AGENT_CALL_SITE).withPeriod(Duration.ofMillis(100));
             recording.start();
             Recordings.await(recording, dir, "two periods", so -> redirectsIn(so).size() >= 2);
-            agent.totals = new RedirectSource.Totals(50, 0, 0, 0, 0, 2, 8, 0, 0, 42, 42 * 1024, 1L << 30);
+            agent.totals = new RedirectSource.Totals(50, 0, 0, 0, 0, 0, 2, 0, 8, 0, 0, 42, 42 * 1024, 1L << 30);
             Recordings.await(recording, dir, "a period with the new counts", so -> redirectsIn(so).stream()
                     .anyMatch(e -> e.getLong("freedByGc") > 0));
             Recordings.await(recording, dir, "a period after that", so -> redirectsIn(so).stream()

@@ -20,7 +20,7 @@ class AgentBeanTest {
 
     /** An agent's counters as the tests set them. */
     static final class FakeAgent implements RedirectSource {
-        volatile Totals totals = new Totals(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        volatile Totals totals = Totals.NONE;
         volatile List<Site> sites = List.of();
 
         @Override
@@ -37,10 +37,11 @@ class AgentBeanTest {
     @Test
     void agentBeanShowsTheCountersAndTheTopCallSitesByLiveBytes() throws Exception {
         FakeAgent agent = new FakeAgent();
-        agent.totals = new RedirectSource.Totals(100, 7, 1, 2, 3, 4, 60, 10, 0, 30, 30 * 4096, 1L << 30);
+        agent.totals = new RedirectSource.Totals(100, 0, 7, 1, 2, 3, 4, 0, 60, 10, 0, 30, 30 * 4096, 1L << 30);
         List<RedirectSource.Site> sites = new ArrayList<>();
         for (int i = 0; i < 25; i++) {
-            sites.add(new RedirectSource.Site("com.example.Reader" + i, "read(int)", i, i * 1000L, i * 2000L, 50 - i));
+            sites.add(new RedirectSource.Site("com.example.Reader" + i, "read(int)", 10 + i, true, "churns", i,
+                    i * 1000L, i * 2000L, 50 - i, 0));
         }
         agent.sites = sites;
         try (OffPoolMBeans.AgentRegistration registration = OffPoolMBeans.registerAgent(agent)) {
@@ -62,7 +63,7 @@ class AgentBeanTest {
             assertEquals("read(int)", top[0].get("method"));
             assertEquals("com.example.Reader5", top[19].get("className"));
 
-            agent.totals = new RedirectSource.Totals(101, 7, 1, 2, 3, 4, 60, 10, 0, 31, 31 * 4096, 1L << 30);
+            agent.totals = new RedirectSource.Totals(101, 0, 7, 1, 2, 3, 4, 0, 60, 10, 0, 31, 31 * 4096, 1L << 30);
             assertEquals(101L, SERVER.getAttribute(name, "Redirected"), "each read takes the counters afresh");
 
             assertThrows(IllegalStateException.class, () -> OffPoolMBeans.registerAgent(new FakeAgent()),

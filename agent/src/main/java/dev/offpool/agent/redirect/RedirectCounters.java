@@ -22,8 +22,8 @@ final class RedirectCounters implements RedirectSource {
     @Override
     public Totals totals() {
         RedirectStats s = redirector.stats();
-        return new Totals(s.redirected(), s.outsideSizeRange(), s.fellBackOverLimit(), s.fellBackAllocatorFull(),
-                s.fellBackAllocatorClosed(), s.fellBackInternalError(), s.freedByGc(), s.freedExplicitly(),
+        return new Totals(s.redirected(), 0, s.outsideSizeRange(), s.fellBackOverLimit(), s.fellBackAllocatorFull(),
+                s.fellBackAllocatorClosed(), s.fellBackInternalError(), 0, s.freedByGc(), s.freedExplicitly(),
                 s.releaseFailures(), s.liveBuffers(), s.liveBytes(), s.limitBytes());
     }
 
@@ -35,8 +35,8 @@ final class RedirectCounters implements RedirectSource {
         List<SiteStats> snapshot = redirector.sites();
         List<Site> sites = new ArrayList<>(snapshot.size());
         for (SiteStats s : snapshot) {
-            sites.add(new Site(s.className(), s.method(), s.liveBuffers(), s.liveBytes(), s.peakLiveBytes(),
-                    s.allocations()));
+            sites.add(new Site(s.className(), s.method(), -1, true, "redirected", s.liveBuffers(), s.liveBytes(),
+                    s.peakLiveBytes(), s.allocations(), 0));
         }
         return sites;
     }
