@@ -72,13 +72,13 @@ class AgentEventsTest {
                 .filter(e -> e.getEventType().getName().equals(EventNames.AGENT_CALL_SITE)).toList();
         assertFalse(sites.isEmpty());
         List<RecordedEvent> codec = sites.stream()
-                .filter(e -> e.getString("site").equals("com.example.Codec.decode(ByteBuffer)")).toList();
+                .filter(e -> e.getString("site").equals("com.example.Codec.decode(ByteBuffer):12")).toList();
         assertTrue(codec.size() >= 3, "a site holding live bytes is reported every period");
         assertEquals(40, codec.getFirst().getLong("allocations"), "the first period counts from the start");
         assertEquals(40, codec.stream().mapToLong(e -> e.getLong("allocations")).sum(), "no allocation since");
         assertEquals(40 * 1024, codec.getLast().getLong("liveBytes"));
         List<RecordedEvent> idle = sites.stream()
-                .filter(e -> e.getString("site").equals("com.example.Idle.warmUp()")).toList();
+                .filter(e -> e.getString("site").equals("com.example.Idle.warmUp():7")).toList();
         assertEquals(1, idle.size(), "a site holding nothing is reported only for a period it allocated in");
         assertEquals(3, idle.getFirst().getLong("allocations"));
         assertEquals(4096, idle.getFirst().getLong("peakLiveBytes"));
