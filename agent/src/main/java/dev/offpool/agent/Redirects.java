@@ -2,6 +2,7 @@ package dev.offpool.agent;
 
 import dev.offpool.agent.redirect.RedirectReport;
 import dev.offpool.agent.redirect.Redirector;
+import dev.offpool.spi.RedirectSource;
 
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -16,8 +17,8 @@ import java.util.Objects;
  * // ... use it ...
  * Redirects.free(buffer);                                // its block goes back to the pools now
  *
- * RedirectStats stats = Redirects.stats();
- * for (SiteStats site : Redirects.sites()) {
+ * RedirectSource.Totals stats = Redirects.stats();
+ * for (RedirectSource.Site site : Redirects.sites()) {
  *     System.out.println(site.site() + " holds " + site.liveBytes() + " bytes");
  * }
  * }
@@ -73,16 +74,15 @@ public final class Redirects {
     }
 
     /** {@return the redirect counters now; all zero if the agent is not running} */
-    public static RedirectStats stats() {
-        return Redirector.isStarted() ? Redirector.active().stats()
-                : new RedirectStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    public static RedirectSource.Totals stats() {
+        return Redirector.isStarted() ? Redirector.active().stats() : RedirectSource.Totals.NONE;
     }
 
     /**
-     * {@return every call site that got a redirected buffer, most live bytes first (then most allocations); empty if
-     * the agent is not running or runs with {@code sites=false}}
+     * {@return every instrumented call site that allocated, redirected or kept on the JDK's path, most live bytes
+     * first (then most allocations); empty if the agent is not running or runs with {@code sites=false}}
      */
-    public static List<SiteStats> sites() {
+    public static List<RedirectSource.Site> sites() {
         return Redirector.isStarted() && Redirector.active().config().sites() ? Redirector.active().sites() : List.of();
     }
 

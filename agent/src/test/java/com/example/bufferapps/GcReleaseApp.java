@@ -2,8 +2,8 @@ package com.example.bufferapps;
 
 import dev.offpool.OffPool;
 import dev.offpool.PoolStats;
-import dev.offpool.agent.RedirectStats;
 import dev.offpool.agent.Redirects;
+import dev.offpool.spi.RedirectSource;
 
 import java.nio.ByteBuffer;
 import java.nio.LongBuffer;
@@ -37,7 +37,7 @@ public final class GcReleaseApp {
         });
         check("allRedirected", Redirects.stats().redirected() == BUFFERS, Redirects.stats());
         boolean released = gcUntil(() -> Redirects.stats().liveBuffers() == 0);
-        RedirectStats stats = Redirects.stats();
+        RedirectSource.Totals stats = Redirects.stats();
         check("droppedBuffersAreFreedByTheGc", released && stats.freedByGc() == BUFFERS && stats.liveBytes() == 0,
                 stats);
         PoolStats pool = OffPool.global().stats();

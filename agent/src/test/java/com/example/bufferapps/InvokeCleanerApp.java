@@ -1,7 +1,7 @@
 package com.example.bufferapps;
 
-import dev.offpool.agent.RedirectStats;
 import dev.offpool.agent.Redirects;
+import dev.offpool.spi.RedirectSource;
 
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
@@ -45,7 +45,7 @@ public final class InvokeCleanerApp {
                 () -> UNSAFE.invokeCleaner(duplicate));
         check("viewsLeaveTheBlockLive", Redirects.isRedirected(root) && Redirects.stats().freedExplicitly() == 0);
         UNSAFE.invokeCleaner(root);
-        RedirectStats stats = Redirects.stats();
+        RedirectSource.Totals stats = Redirects.stats();
         check("invokeCleanerFreesARedirectedRoot", !Redirects.isRedirected(root) && stats.freedExplicitly() == 1
                 && stats.liveBuffers() == 0 && stats.liveBytes() == 0, stats);
         UNSAFE.invokeCleaner(root);
@@ -101,7 +101,7 @@ public final class InvokeCleanerApp {
         for (Thread thread : threads) {
             thread.join();
         }
-        RedirectStats stats = Redirects.stats();
+        RedirectSource.Totals stats = Redirects.stats();
         check("racingFreesFreeEachBlockOnce", stats.freedExplicitly() - before == buffers
                 && stats.liveBuffers() == 0 && wins.get() <= buffers, stats + " wins=" + wins);
     }

@@ -2,6 +2,7 @@ package dev.offpool.agent;
 
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A redirected buffer behaves as the JDK's, is released exactly once, and the selection and fallbacks hold. */
@@ -61,9 +62,37 @@ class RedirectedBufferIT {
     }
 
     @Test
-    void requestsPastTheLimitFallBackToWorkingJdkBuffers() {
-        ForkedJvm.app().agentOptions("limit=100k").run("com.example.bufferapps.FallbackApp", "limit")
+    void redirectedAndJdkBuffersShareTheJdksOneLimit() {
+        ForkedJvm.app().jvmOption("-XX:MaxDirectMemorySize=100k")
+                .agentOptions("neverRedirect=com.example.bufferapps.FallbackApp$Jdk")
+                .run("com.example.bufferapps.FallbackApp", "limit").assertChecksPass();
+    }
+
+    @Test
+    void heldBuffersGetTheJdksOutOfMemoryErrorAtItsLimit() {
+        ForkedJvm.Result result = ForkedJvm.app().jvmOption("-XX:MaxDirectMemorySize=16m").jvmOption("-Xlog:gc")
+                .run("com.example.bufferapps.DirectLimitApp", "hold").assertChecksPass();
+        assertTrue(result.stdout().contains("(System.gc())"), () -> "the JDK's System.gc() at the limit:\n" + result);
+    }
+
+    @Test
+    void disableExplicitGcIsRespectedAtTheLimit() {
+        ForkedJvm.Result result = ForkedJvm.app().jvmOption("-XX:MaxDirectMemorySize=16m").jvmOption("-Xlog:gc")
+                .jvmOption("-XX:+DisableExplicitGC").run("com.example.bufferapps.DirectLimitApp", "hold")
                 .assertChecksPass();
+        assertFalse(result.stdout().contains("(System.gc())"), result::toString);
+    }
+
+    @Test
+    void churnedBuffersComeBackWithinTheLimit() {
+        ForkedJvm.app().jvmOption("-XX:MaxDirectMemorySize=16m").run("com.example.bufferapps.DirectLimitApp", "churn")
+                .assertChecksPass();
+    }
+
+    @Test
+    void aLimitOfTenBytesHoldsTenOneByteBuffers() {
+        ForkedJvm.app().jvmOption("-XX:MaxDirectMemorySize=10").run("com.example.bufferapps.DirectLimitApp", "tiny",
+                "10").assertChecksPass();
     }
 
     @Test

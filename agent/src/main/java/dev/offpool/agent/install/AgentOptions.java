@@ -1,5 +1,6 @@
 package dev.offpool.agent.install;
 
+import dev.offpool.agent.redirect.CallSites;
 import dev.offpool.agent.redirect.RedirectConfig;
 
 import java.util.ArrayList;
@@ -9,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.function.LongSupplier;
 
 /**
  * The agent's options, read once at start from {@code -javaagent:offpool-agent.jar=key=value,key=value} and from
@@ -21,17 +21,19 @@ import java.util.function.LongSupplier;
  * @param minBytes            the smallest request redirected
  * @param maxBytes            the largest request redirected
  * @param slabMaxBytes        the largest request carved from a thread's slab; 0: none
- * @param limitBytes          the most bytes redirected buffers may hold, or -1 for the JDK's direct-memory limit
+ * @param alwaysRedirect      patterns of classes whose sites are always redirected
+ * @param neverRedirect       patterns of classes whose sites always stay on the JDK's path (accounted)
  * @param reportIntervalMillis how often the report is written; 0 only at exit
  * @param reportTo            {@code stderr} or a file path
  * @param honourInvokeCleaner whether {@code Unsafe.invokeCleaner} call sites free redirected buffers
  * @param sites               whether each call site keeps counters
- * @param regionScope         {@code bufferScope=region}: buffers are bound to their region's scope
+ * @param regionScope         {@code bufferScope=region}: buffers are bound to their region's scope (default
+ *                            {@code global})
  * @param jmx                 whether the JMX beans are registered
  * @param map                 where the occupancy map is written, or null
  */
 record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int maxBytes, int slabMaxBytes,
-                    long limitBytes, long reportIntervalMillis, String reportTo, boolean honourInvokeCleaner,
+                    List<String> alwaysRedirect, List<String> neverRedirect, long reportIntervalMillis, String reportTo, boolean honourInvokeCleaner,
                     boolean sites, boolean regionScope, boolean jmx, String map) {
 
     /** The prefix of the system properties that set options. */
@@ -52,23 +54,25 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
               maxBytes=SIZE                      largest request redirected (default 1m)
               slabMaxBytes=SIZE                  largest request carved from a thread's 32 KiB slab, 0..4k; its
                                                  memory returns with the slab's (default 512; 0: none)
-              limit=SIZE                         most bytes redirected buffers may hold (default: the JDK's
-                                                 direct-memory limit, -XX:MaxDirectMemorySize or else the max heap)
                                                  SIZE: a whole number of bytes, or with a suffix k, m or g (1024-based)
+              alwaysRedirect=PATTERN[:PATTERN...] classes whose sites are always redirected (default none)
+              neverRedirect=PATTERN[:PATTERN...] classes whose sites stay on the JDK's path, accounted (default
+                                                 none); other sites are decided from their buffers' lifetimes
               report=DURATION                    report interval, 0 = only at exit (default 0)
                                                  DURATION: 0, or a whole number with ms, s or m
               reportTo=stderr|PATH               where reports go (default stderr); a file is appended to
               honourInvokeCleaner=true|false     Unsafe.invokeCleaner frees redirected buffers (default true)
               sites=true|false                   per-call-site accounting (default true)
-              bufferScope=region|global          region: buffers bound to the scope of their block's region;
-                                                 global: unscoped, like the JDK's own (default region)
+              bufferScope=global|region          global: unscoped, like the JDK's own (default); region: bound
+                                                 to the scope of their block's region
               jmx=true|false                     register the JMX beans of the global allocator and the agent,
                                                  a second after start (default true)
               map=PATH                           write the occupancy map (HTML) there at exit and with every
-                                                 periodic report (default: none)""";
+                                                 periodic report (default: none)
+            Redirected and JDK direct buffers share one limit: the JDK's, -XX:MaxDirectMemorySize or its default.""";
 
     private static final List<String> KEYS = List.of("enabled", "include", "exclude", "minBytes", "maxBytes",
-            "slabMaxBytes", "limit", "report", "reportTo", "honourInvokeCleaner", "sites", "bufferScope", "jmx", "map");
+            "slabMaxBytes", "alwaysRedirect", "neverRedirect", "report", "reportTo", "honourInvokeCleaner", "sites", "bufferScope", "jmx", "map");
 
     /**
      * Reads the options.
@@ -106,24 +110,37 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
         }
         int slabMaxBytes = (int) reader.size("slabMaxBytes", RedirectConfig.DEFAULT_SLAB_MAX_BYTES, 0,
                 RedirectConfig.MAX_SLAB_MAX_BYTES);
-        long limit = reader.size("limit", -1, 0, Long.MAX_VALUE);
+        List<String> always = reader.patterns("alwaysRedirect", "");
+        List<String> never = reader.patterns("neverRedirect", "");
         long report = reader.duration("report", 0);
         String reportTo = reader.text("reportTo", "stderr");
         boolean honour = reader.bool("honourInvokeCleaner", true);
         boolean sites = reader.bool("sites", true);
-        boolean regionScope = reader.choice("bufferScope", "region", "region", "global").equals("region");
+        boolean regionScope = reader.choice("bufferScope", "global", "global", "region").equals("region");
         boolean jmx = reader.bool("jmx", true);
         String map = values.containsKey("map") ? reader.text("map", null) : null;
-        return new AgentOptions(enabled, selection, minBytes, maxBytes, slabMaxBytes, limit, report, reportTo, honour,
+        return new AgentOptions(enabled, selection, minBytes, maxBytes, slabMaxBytes, always, never, report, reportTo,
+                honour,
                 sites, regionScope, jmx, map);
     }
 
-    /** {@return the limit in bytes: the option, or {@code jdkLimit} when it was not given} */
-    long limitBytes(LongSupplier jdkLimit) {
-        return limitBytes >= 0 ? limitBytes : jdkLimit.getAsLong();
+    /**
+     * {@return the mode the user forced for a class's call sites} {@code neverRedirect} wins where both match.
+     *
+     * @param className the class's binary name
+     */
+    CallSites.Forced forcedFor(String className) {
+        if (ClassSelection.matchesAny(neverRedirect, className)) {
+            return CallSites.Forced.JDK;
+        }
+        return ClassSelection.matchesAny(alwaysRedirect, className) ? CallSites.Forced.REDIRECT : CallSites.Forced.NO;
     }
 
     private static void put(Map<String, String> values, String key, String value, String as) {
+        if (key.equals("limit")) {
+            throw new AgentOptionException("'" + as + "': the agent has no limit of its own any more: redirected and"
+                    + " JDK direct buffers share the JDK's, set with -XX:MaxDirectMemorySize");
+        }
         if (!KEYS.contains(key)) {
             throw new AgentOptionException("'" + as + "': unknown key '" + key + "'");
         }

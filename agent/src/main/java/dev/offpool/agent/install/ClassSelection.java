@@ -64,7 +64,7 @@ record ClassSelection(List<String> include, List<String> exclude) {
         return null;
     }
 
-    private static boolean matchesAny(List<String> patterns, String className) {
+    static boolean matchesAny(List<String> patterns, String className) {
         for (String pattern : patterns) {
             if (pattern.endsWith("*")
                     ? className.startsWith(pattern.substring(0, pattern.length() - 1))

@@ -10,7 +10,8 @@ import java.security.ProtectionDomain;
  * Skips classes that cannot hold a call site to redirect before Byte Buddy parses them. A class that calls
  * {@code allocateDirect} (or {@code invokeCleaner}) has that name as a UTF-8 entry of its constant pool, so a class
  * file that lacks the bytes needs no work: most classes of an application are rejected by one scan of their bytes
- * instead of a parse and a rewrite. Classes that contain the bytes go to Byte Buddy, which decides precisely.
+ * instead of a parse and a rewrite. Classes that contain the bytes go to Byte Buddy, which decides precisely, after
+ * {@link CallLines} has read the lines of their calls.
  */
 final class ConstantPoolFilter extends ResettableClassFileTransformer.WithDelegation {
     private static final byte[] ALLOCATE_DIRECT = "allocateDirect".getBytes(StandardCharsets.UTF_8);
@@ -30,7 +31,12 @@ final class ConstantPoolFilter extends ResettableClassFileTransformer.WithDelega
         if (!mayCallRedirected(classFile)) {
             return null;
         }
-        return classFileTransformer.transform(loader, className, classBeingRedefined, protectionDomain, classFile);
+        CallLines.begin(classFile);
+        try {
+            return classFileTransformer.transform(loader, className, classBeingRedefined, protectionDomain, classFile);
+        } finally {
+            CallLines.end();
+        }
     }
 
     @Override
@@ -40,8 +46,13 @@ final class ConstantPoolFilter extends ResettableClassFileTransformer.WithDelega
         if (!mayCallRedirected(classFile)) {
             return null;
         }
-        return classFileTransformer.transform(module, loader, className, classBeingRedefined, protectionDomain,
-                classFile);
+        CallLines.begin(classFile);
+        try {
+            return classFileTransformer.transform(module, loader, className, classBeingRedefined, protectionDomain,
+                    classFile);
+        } finally {
+            CallLines.end();
+        }
     }
 
     private boolean mayCallRedirected(byte[] classFile) {

@@ -15,13 +15,10 @@ import net.bytebuddy.implementation.bytecode.assign.Assigner;
 import net.bytebuddy.utility.JavaModule;
 
 import java.lang.instrument.Instrumentation;
-import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import com.sun.management.HotSpotDiagnosticMXBean;
 
 import static net.bytebuddy.matcher.ElementMatchers.any;
 import static net.bytebuddy.matcher.ElementMatchers.isDeclaredBy;
@@ -64,8 +61,13 @@ final class Instrumenter {
                     + " small buffers get blocks of their own (as with slabMaxBytes=0)");
             slabMaxBytes = 0;
         }
+        if (!openNioToRuntime(inst)) {
+            System.err.println("offpool agent: java.base/java.nio could not be opened to the agent's runtime, so"
+                    + " redirected buffers could not share the JDK's direct-memory limit; nothing is redirected"
+                    + " (call sites are still accounted)");
+        }
         RedirectConfig config = new RedirectConfig(options.minBytes(), options.maxBytes(), slabMaxBytes,
-                options.limitBytes(Instrumenter::jdkDirectMemoryLimit), options.sites(), options.regionScope(),
+                options.sites(), options.regionScope(),
                 options.reportIntervalMillis(), options.reportTo(),
                 "allocate".equals(System.getProperty("offpool.agentFault")), options.jmx(), options.map());
         Redirector.start(config);
@@ -74,7 +76,7 @@ final class Instrumenter {
                 .method(named("allocateDirect").and(isStatic()).and(takesArguments(int.class))
                         .and(isDeclaredBy(ByteBuffer.class)))
                 .replaceWithChain(ForDelegation.withCustomMapping()
-                        .bind(new SiteIdBinding())
+                        .bind(new SiteIdBinding(options::forcedFor))
                         .to(entryPoint("allocateDirect", int.class, int.class)));
         if (options.honourInvokeCleaner()) {
             substitution = substitution
@@ -130,29 +132,33 @@ final class Instrumenter {
         return javaBase.isExported("sun.nio.ch", runtime);
     }
 
+    /**
+     * Opens {@code java.base/java.nio} to the runtime's module, so that {@code JdkDirectMemory} can reserve
+     * redirected buffers in the JDK's own direct-memory accounting ({@code java.nio.Bits}, package-private). Opened
+     * to the runtime only, not to the application.
+     *
+     * @return true if the package is open to the runtime now
+     */
+    private static boolean openNioToRuntime(Instrumentation inst) {
+        Module javaBase = Object.class.getModule();
+        Module runtime = BufferRedirect.class.getModule();
+        try {
+            if (!javaBase.isOpen("java.nio", runtime)) {
+                inst.redefineModule(javaBase, Set.of(), Map.of(), Map.of("java.nio", Set.of(runtime)), Set.of(),
+                        Map.of());
+            }
+        } catch (RuntimeException e) {
+            return false;
+        }
+        return javaBase.isOpen("java.nio", runtime);
+    }
+
     private static java.lang.reflect.Method entryPoint(String name, Class<?>... parameters) {
         try {
             return BufferRedirect.class.getMethod(name, parameters);
         } catch (NoSuchMethodException e) {
             throw new IllegalStateException("offpool agent: runtime jar lacks BufferRedirect." + name, e);
         }
-    }
-
-    /**
-     * {@return the JDK's direct-memory limit: {@code -XX:MaxDirectMemorySize}, or the max heap when it is 0 (unset),
-     * as {@code java.nio.Bits} decides}
-     */
-    static long jdkDirectMemoryLimit() {
-        try {
-            HotSpotDiagnosticMXBean hotspot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-            long configured = Long.parseLong(hotspot.getVMOption("MaxDirectMemorySize").getValue());
-            if (configured > 0) {
-                return configured;
-            }
-        } catch (RuntimeException e) {
-            // Not HotSpot, or no such flag: the JDK's own default is what applies.
-        }
-        return Runtime.getRuntime().maxMemory();
     }
 
     /** Prints the first few transformation failures; the class concerned keeps its original code. */

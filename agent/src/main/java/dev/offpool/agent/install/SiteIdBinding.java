@@ -10,14 +10,23 @@ import net.bytebuddy.description.type.TypeDefinition;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.implementation.bytecode.constant.IntegerConstant;
 
+import java.util.Objects;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * Binds a {@link SiteId} parameter of a redirect entry point to the calling method's site id, an {@code int}
- * constant: the method is registered with {@link CallSites} when its class is transformed, so the call costs an
- * {@code iconst}/{@code sipush}/{@code ldc} and nothing at run time.
+ * Binds a {@link SiteId} parameter of a redirect entry point to the call's site id, an {@code int} constant: each
+ * substituted call is registered with {@link CallSites} (its class, method, place in the method and line, from
+ * {@link CallLines}) when its class is transformed, so the call costs an {@code iconst}/{@code sipush}/{@code ldc}
+ * and nothing at run time.
  */
 final class SiteIdBinding extends OffsetMapping.Factory.AbstractBase<SiteId> {
+    private final Function<String, CallSites.Forced> forced;
+
+    /** @param forced the mode the user forced for a class, by its binary name */
+    SiteIdBinding(Function<String, CallSites.Forced> forced) {
+        this.forced = Objects.requireNonNull(forced, "forced");
+    }
 
     @Override
     public Class<SiteId> getAnnotationType() {
@@ -29,10 +38,16 @@ final class SiteIdBinding extends OffsetMapping.Factory.AbstractBase<SiteId> {
         if (!target.represents(int.class)) {
             throw new IllegalStateException("@SiteId must annotate an int parameter, not " + target);
         }
-        return (assigner, typing, instrumentedType, instrumentedMethod) -> {
-            int site = CallSites.register(instrumentedType.getName(), describe(instrumentedMethod));
-            return new OffsetMapping.Resolved.ForStackManipulation(IntegerConstant.forValue(site));
-        };
+        return (assigner, typing, instrumentedType, instrumentedMethod) ->
+                // Applied once per substituted call, in code order.
+                (substitutionTarget, parameters, result, current, handle, offsets, freeOffset) -> {
+                    long call = CallLines.next(instrumentedMethod.getInternalName()
+                            + instrumentedMethod.getDescriptor());
+                    String className = instrumentedType.getName();
+                    int site = CallSites.register(className, describe(instrumentedMethod), (int) (call >>> 32),
+                            (int) call, forced.apply(className));
+                    return IntegerConstant.forValue(site);
+                };
     }
 
     /** {@return the method as the report shows it: {@code name(ParamType, ...)}} */

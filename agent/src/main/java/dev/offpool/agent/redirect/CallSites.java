@@ -1,6 +1,6 @@
 package dev.offpool.agent.redirect;
 
-import dev.offpool.agent.SiteStats;
+import dev.offpool.spi.RedirectSource;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -12,10 +12,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The redirected call sites and their counters. A site is a method that calls {@code ByteBuffer.allocateDirect}; it
- * is registered once, when the agent transforms its class, and its id is compiled into the call as a constant.
- * Several calls in one method share the method's site; a class loaded by several class loaders has one site per
- * method name, not per loader.
+ * The instrumented call sites and their counters. A site is one {@code allocateDirect} call in a method: its class,
+ * its method, the call's line and its place among the method's calls (two calls on one line are two sites). It is
+ * registered once, when the agent transforms its class, and its id is compiled into the call as a constant; a class
+ * loaded by several class loaders has one site per call, not per loader.
  *
  * <p>Registration is rare and synchronized; the counters are read by index from a copy-on-write array and updated
  * with atomic adds (no stack walk, no map lookup, no allocation): for a per-buffer redirect two per allocation and
@@ -23,11 +23,24 @@ import java.util.Map;
  * when it is sealed, its frees when it is released. Until then a snapshot reads them from the slab itself
  * ({@link #snapshot(Pending)}), so a site's counts move with each buffer allocated or freed explicitly all the
  * same.
+ *
+ * <p>Each site also has a mode, redirected or kept on the JDK's path, which {@link SitePolicy} sets from what the
+ * site's buffers do, unless the user forced it ({@link Forced}).
  */
 public final class CallSites {
+    /** What the user asked for a site, from the agent's {@code alwaysRedirect} and {@code neverRedirect} options. */
+    public enum Forced {
+        /** Nothing: the site's mode follows its buffers ({@link SitePolicy}). */
+        NO,
+        /** Always redirected. */
+        REDIRECT,
+        /** Always on the JDK's path, with accounting. */
+        JDK
+    }
+
     private static final Map<String, Integer> idsByKey = new HashMap<>(); // guarded by CallSites.class
     /** Index = site id; slot 0 is for calls whose site is unknown. Replaced whole when a site is added. */
-    private static volatile Site[] sites = {new Site("(unknown)", "(unknown)")};
+    private static volatile SiteCounters[] sites = {new SiteCounters("(unknown)", "(unknown)", -1, Forced.NO)};
 
     private CallSites() {
     }
@@ -38,26 +51,35 @@ public final class CallSites {
      *
      * @param className the binary name of the class whose method calls {@code allocateDirect}
      * @param method    the method's name and parameter types, such as {@code read(int, ByteBuffer)}
+     * @param ordinal   the call's place among the method's {@code allocateDirect} calls, from 0
+     * @param line      the call's source line, or -1 if the class has no line numbers
+     * @param forced    the mode the user forced for the class, if any
      * @return the site's id, a small positive number
+     * @throws NullPointerException if a name or {@code forced} is null
      */
-    public static synchronized int register(String className, String method) {
-        String key = className + '#' + method;
+    public static synchronized int register(String className, String method, int ordinal, int line, Forced forced) {
+        String key = className + '#' + method + '#' + ordinal;
         Integer known = idsByKey.get(key);
         if (known != null) {
             return known;
         }
-        Site[] grown = Arrays.copyOf(sites, sites.length + 1);
+        SiteCounters[] grown = Arrays.copyOf(sites, sites.length + 1);
         int id = sites.length;
-        grown[id] = new Site(className, method);
+        grown[id] = new SiteCounters(className, method, line, forced);
         sites = grown;
         idsByKey.put(key, id);
         return id;
     }
 
     /** {@return the site with this id, or the unknown site if the id is out of range} */
-    static Site site(int id) {
-        Site[] current = sites;
+    static SiteCounters site(int id) {
+        SiteCounters[] current = sites;
         return id > 0 && id < current.length ? current[id] : current[0];
+    }
+
+    /** {@return every registered site, the unknown one first} */
+    static SiteCounters[] all() {
+        return sites;
     }
 
     /** Counts not yet added to the sites' counters: what the slabs not released yet hold. */
@@ -73,8 +95,8 @@ public final class CallSites {
      * @param pending counts to add to the sites' own: the slab buffers' allocations not yet published and frees
      *                not yet released
      */
-    static List<SiteStats> snapshot(Pending pending) {
-        Site[] current = sites;
+    static List<RedirectSource.Site> snapshot(Pending pending) {
+        SiteCounters[] current = sites;
         long[] allocations = new long[current.length];
         long[] frees = new long[current.length];
         long[] liveBytes = new long[current.length];
@@ -93,32 +115,42 @@ public final class CallSites {
                 }
             }
         });
-        List<SiteStats> result = new ArrayList<>();
+        List<RedirectSource.Site> result = new ArrayList<>();
         for (int id = 0; id < current.length; id++) {
-            SiteStats stats = current[id].snapshot(allocations[id], frees[id], liveBytes[id]);
+            RedirectSource.Site stats = current[id].snapshot(allocations[id], frees[id], liveBytes[id]);
             if (stats.allocations() > 0) {
                 result.add(stats);
             }
         }
-        result.sort(Comparator.comparingLong(SiteStats::liveBytes).reversed()
-                .thenComparing(Comparator.comparingLong(SiteStats::allocations).reversed()));
+        result.sort(Comparator.comparingLong(RedirectSource.Site::liveBytes).reversed()
+                .thenComparing(Comparator.comparingLong(RedirectSource.Site::allocations).reversed()));
         return result;
     }
 
-    /** One site's counters. {@code liveBytes} moves both ways; the others only grow. */
-    static final class Site {
+    /**
+     * One site's counters and mode. {@code liveBytes} moves both ways; the others only grow. The tracked counts are
+     * those of the buffers whose death the agent sees one by one (blocks of their own, and the JDK's buffers of a
+     * site kept on the JDK's path): what {@link SitePolicy} reads lifetimes from.
+     */
+    static final class SiteCounters {
         private static final VarHandle ALLOCATIONS;
         private static final VarHandle FREES;
         private static final VarHandle LIVE_BYTES;
         private static final VarHandle PEAK_LIVE_BYTES;
+        private static final VarHandle TRACKED_ALLOCATIONS;
+        private static final VarHandle TRACKED_FREES;
+        private static final VarHandle FELL_BACK;
 
         static {
             try {
                 MethodHandles.Lookup lookup = MethodHandles.lookup();
-                ALLOCATIONS = lookup.findVarHandle(Site.class, "allocations", long.class);
-                FREES = lookup.findVarHandle(Site.class, "frees", long.class);
-                LIVE_BYTES = lookup.findVarHandle(Site.class, "liveBytes", long.class);
-                PEAK_LIVE_BYTES = lookup.findVarHandle(Site.class, "peakLiveBytes", long.class);
+                ALLOCATIONS = lookup.findVarHandle(SiteCounters.class, "allocations", long.class);
+                FREES = lookup.findVarHandle(SiteCounters.class, "frees", long.class);
+                LIVE_BYTES = lookup.findVarHandle(SiteCounters.class, "liveBytes", long.class);
+                PEAK_LIVE_BYTES = lookup.findVarHandle(SiteCounters.class, "peakLiveBytes", long.class);
+                TRACKED_ALLOCATIONS = lookup.findVarHandle(SiteCounters.class, "trackedAllocations", long.class);
+                TRACKED_FREES = lookup.findVarHandle(SiteCounters.class, "trackedFrees", long.class);
+                FELL_BACK = lookup.findVarHandle(SiteCounters.class, "fellBack", long.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
@@ -126,18 +158,33 @@ public final class CallSites {
 
         final String className;
         final String method;
+        final int line;
+        final Forced forced;
+        /** The mode: true while the site's buffers come from the pools. Written by {@link SitePolicy} only. */
+        volatile boolean redirected;
+        /** Why the site has its mode, for the report. */
+        volatile String reason;
         private volatile long allocations;
         private volatile long frees;
         private volatile long liveBytes;
         private volatile long peakLiveBytes;
+        private volatile long trackedAllocations;
+        private volatile long trackedFrees;
+        private volatile long fellBack;
+        /** {@link SitePolicy}'s, on the release thread only: tracked allocations at the last GC epochs. */
+        final long[] trackedAtEpoch = new long[SitePolicy.COHORT_EPOCHS + 1];
 
-        Site(String className, String method) {
+        SiteCounters(String className, String method, int line, Forced forced) {
             this.className = className;
             this.method = method;
-        }
-
-        void allocated(int bytes) {
-            allocated(1, bytes);
+            this.line = line;
+            this.forced = forced;
+            this.redirected = forced != Forced.JDK;
+            this.reason = switch (forced) {
+                case NO -> "redirected: no lifetimes measured yet";
+                case REDIRECT -> "redirected: forced by alwaysRedirect";
+                case JDK -> "kept on the JDK's path: forced by neverRedirect";
+            };
         }
 
         /** {@code buffers} allocations of {@code bytes} bytes in all. */
@@ -153,8 +200,10 @@ public final class CallSites {
             }
         }
 
-        void freed(int bytes) {
-            freed(1, bytes);
+        /** One allocation whose death is seen on its own. */
+        void allocatedTracked(int bytes) {
+            allocated(1, bytes);
+            TRACKED_ALLOCATIONS.getAndAdd(this, 1L);
         }
 
         /** {@code buffers} frees of {@code bytes} bytes in all. */
@@ -163,12 +212,32 @@ public final class CallSites {
             LIVE_BYTES.getAndAdd(this, -bytes);
         }
 
+        /** One free of a tracked allocation. */
+        void freedTracked(int bytes) {
+            freed(1, bytes);
+            TRACKED_FREES.getAndAdd(this, 1L);
+        }
+
+        /** A redirect of this site that went to the JDK's path after all. */
+        void fellBack() {
+            FELL_BACK.getAndAdd(this, 1L);
+        }
+
+        long trackedAllocations() {
+            return trackedAllocations;
+        }
+
+        long trackedFrees() {
+            return trackedFrees;
+        }
+
         /** The counters plus what is pending: allocations, frees and the live bytes they make. */
-        SiteStats snapshot(long pendingAllocations, long pendingFrees, long pendingLiveBytes) {
+        RedirectSource.Site snapshot(long pendingAllocations, long pendingFrees, long pendingLiveBytes) {
             long allocated = allocations + pendingAllocations;
             long live = Math.max(0, liveBytes + pendingLiveBytes);
-            return new SiteStats(className, method, Math.max(0, allocated - frees - pendingFrees), live,
-                    Math.max(peakLiveBytes, live), allocated);
+            return new RedirectSource.Site(className, method, line, redirected, reason,
+                    Math.max(0, allocated - frees - pendingFrees), live, Math.max(peakLiveBytes, live), allocated,
+                    fellBack);
         }
     }
 }

@@ -7,7 +7,6 @@ package dev.offpool.agent.redirect;
  * @param maxBytes             the largest request redirected, at least {@code minBytes}
  * @param slabMaxBytes         the largest request carved from a slab ({@link SlabAllocator}), 0 to
  *                             {@link #MAX_SLAB_MAX_BYTES}; 0 gives every buffer a block of its own
- * @param limitBytes           the most bytes redirected buffers may hold at once; past it requests fall back
  * @param sites                whether each call site keeps its own counters
  * @param regionScope          true: buffers are views of the block's segment, bound to the scope of the region its
  *                             block lies in; false: views of the block through a global-scope segment, as unscoped
@@ -20,7 +19,7 @@ package dev.offpool.agent.redirect;
  * @param mapTo                a file the global allocator's occupancy map is written to at exit and with every
  *                             periodic report, or null for none
  */
-public record RedirectConfig(int minBytes, int maxBytes, int slabMaxBytes, long limitBytes, boolean sites,
+public record RedirectConfig(int minBytes, int maxBytes, int slabMaxBytes, boolean sites,
                              boolean regionScope, long reportIntervalMillis, String reportTo, boolean injectFault,
                              boolean jmx, String mapTo) {
 
@@ -54,9 +53,6 @@ public record RedirectConfig(int minBytes, int maxBytes, int slabMaxBytes, long 
         if (slabMaxBytes < 0 || slabMaxBytes > MAX_SLAB_MAX_BYTES) {
             throw new IllegalArgumentException("slabMaxBytes must be 0.." + MAX_SLAB_MAX_BYTES + ", was "
                     + slabMaxBytes);
-        }
-        if (limitBytes < 0) {
-            throw new IllegalArgumentException("limit must not be negative, was " + limitBytes);
         }
         if (reportIntervalMillis < 0) {
             throw new IllegalArgumentException("report interval must not be negative, was " + reportIntervalMillis);

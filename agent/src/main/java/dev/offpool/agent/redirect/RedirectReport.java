@@ -1,8 +1,7 @@
 package dev.offpool.agent.redirect;
 
 import dev.offpool.OffPool;
-import dev.offpool.agent.RedirectStats;
-import dev.offpool.agent.SiteStats;
+import dev.offpool.spi.RedirectSource;
 
 import java.util.List;
 
@@ -21,12 +20,13 @@ public final class RedirectReport {
      * @param when       what the heading says about the moment, such as {@code "at exit"}
      */
     public static String text(Redirector redirector, String when) {
-        RedirectStats stats = redirector.stats();
+        RedirectSource.Totals stats = redirector.stats();
         StringBuilder out = new StringBuilder();
         out.append("=== offpool agent report (").append(when).append(") ===\n");
         line(out, "# direct buffers redirected", stats.redirected());
+        line(out, "# kept on the JDK's path (site mode)", stats.keptOnJdk());
+        line(out, "# refused at the JDK's limit (OOME)", stats.refusedAtLimit());
         line(out, "# fell back to the JDK", stats.fellBack());
-        line(out, "#   over the limit", stats.fellBackOverLimit());
         line(out, "#   allocator full", stats.fellBackAllocatorFull());
         line(out, "#   allocator closed", stats.fellBackAllocatorClosed());
         line(out, "#   internal error", stats.fellBackInternalError());
@@ -37,7 +37,12 @@ public final class RedirectReport {
         line(out, "# live redirected buffers", stats.liveBuffers());
         line(out, "# bytes held by redirected buffers", stats.liveBytes());
         line(out, "#   in slabs (32 KiB each)", redirector.slabBytes());
-        line(out, "# limit (bytes)", stats.limitBytes());
+        line(out, "# JDK direct-memory limit (bytes)", stats.limitBytes());
+        line(out, "# JDK direct memory reserved (bytes)", JdkDirectMemory.reservedCapacityBytes());
+        line(out, "# GCs seen by the site policy", redirector.gcEpochs());
+        if (!JdkDirectMemory.available()) {
+            out.append("nothing is redirected: ").append(JdkDirectMemory.unavailableBecause()).append('\n');
+        }
         Throwable error = redirector.firstInternalError();
         if (error != null) {
             out.append("first internal error: ").append(error).append('\n');
@@ -56,23 +61,23 @@ public final class RedirectReport {
         return out.toString();
     }
 
-    private static void sites(StringBuilder out, List<SiteStats> sites) {
-        out.append(String.format("%ntop call sites by live bytes%n%12s %16s %16s %14s  %s%n", "live bufs",
-                "live bytes", "peak bytes", "allocations", "site"));
-        out.append("------------ ---------------- ---------------- --------------  ----\n");
+    private static void sites(StringBuilder out, List<RedirectSource.Site> sites) {
+        out.append(String.format("%ntop call sites by live bytes%n%12s %16s %16s %14s %10s  %s%n", "live bufs",
+                "live bytes", "peak bytes", "allocations", "fell back", "site, mode and why"));
+        out.append("------------ ---------------- ---------------- -------------- ----------  ------------------\n");
         int shown = Math.min(TOP_SITES, sites.size());
         for (int i = 0; i < shown; i++) {
-            SiteStats s = sites.get(i);
-            out.append(String.format("%,12d %,16d %,16d %,14d  %s%n", s.liveBuffers(), s.liveBytes(),
-                    s.peakLiveBytes(), s.allocations(), s.site()));
+            RedirectSource.Site s = sites.get(i);
+            out.append(String.format("%,12d %,16d %,16d %,14d %,10d  %s%n%70s%s%n", s.liveBuffers(), s.liveBytes(),
+                    s.peakLiveBytes(), s.allocations(), s.fellBack(), s.site(), "", s.reason()));
         }
         if (sites.size() > shown) {
-            long bytes = sites.subList(shown, sites.size()).stream().mapToLong(SiteStats::liveBytes).sum();
+            long bytes = sites.subList(shown, sites.size()).stream().mapToLong(RedirectSource.Site::liveBytes).sum();
             out.append(String.format("%12s %,16d %16s %14s  (%d more sites)%n", "", bytes, "", "",
                     sites.size() - shown));
         }
         if (sites.isEmpty()) {
-            out.append("(no redirected allocation yet)\n");
+            out.append("(no allocation at an instrumented site yet)\n");
         }
     }
 

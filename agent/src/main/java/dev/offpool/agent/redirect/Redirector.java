@@ -2,15 +2,19 @@ package dev.offpool.agent.redirect;
 
 import dev.offpool.OffPool;
 import dev.offpool.OutOfPoolMemoryException;
-import dev.offpool.agent.RedirectStats;
-import dev.offpool.agent.SiteStats;
 import dev.offpool.spi.PageSourceException;
+import dev.offpool.spi.RedirectSource;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -60,10 +64,25 @@ import java.util.concurrent.atomic.LongAdder;
  * it under the lock again; a phantom reference is one allocation, kept reachable by the table that the explicit path
  * needs anyway. {@code ReleaseRegistrationBenchmark} (benchmarks module) measures both; see agent/README.md.
  *
+ * <h2>One budget: the JDK's</h2>
+ * Every redirected buffer reserves its capacity in the JDK's direct-memory accounting ({@link JdkDirectMemory})
+ * before its memory is taken, and gives it back when its memory goes back, so redirected and JDK buffers together
+ * stay within {@code -XX:MaxDirectMemorySize} (or its default) and show in the JDK's {@code direct} buffer pool. At
+ * the limit an allocation frees every dead block known here, tries again, then does what the JDK does for its own
+ * buffers ({@code Bits.reserveMemory}: wait for reference processing, {@code System.gc()} unless
+ * {@code -XX:+DisableExplicitGC}, bounded retries, the JDK's {@code OutOfMemoryError}); meanwhile the release thread
+ * frees each dead block the moment the GC finds it. A request that falls back to the JDK's path gives its
+ * reservation back first: the JDK's path reserves for itself, so there is never a second budget.
+ *
+ * <h2>Per site: redirected or kept on the JDK's path</h2>
+ * A site whose buffers live long gains nothing from a redirect; {@link SitePolicy} decides each site's mode at each
+ * GC epoch from its buffers' lifetimes, unless the user forced it. A site on the JDK's path gets
+ * {@code ByteBuffer.allocateDirect}'s own buffers, each with a phantom record (no table entry, no block) so that its
+ * counters and lifetimes stay measured.
+ *
  * <h2>Never break the host</h2>
- * A request outside {@code minBytes..maxBytes}, over the {@code limit}, refused by the allocator, or failing in here
- * for any reason goes to the JDK's own {@code allocateDirect}, and is counted. Nothing on the allocation path waits,
- * sleeps or calls {@code System.gc()}.
+ * A request outside {@code minBytes..maxBytes}, refused by the allocator, or failing in here for any reason goes to
+ * the JDK's own {@code allocateDirect}, and is counted. Only a request at the limit waits, as the JDK's would.
  */
 public final class Redirector {
     /** Dead records an allocation frees, at most: more than one, so a backlog left by a GC shrinks as it allocates. */
@@ -92,8 +111,9 @@ public final class Redirector {
     private final OffPool pool = OffPool.global();
     private final int minBytes;
     private final int maxBytes;
-    private final long limitBytes;
     private final boolean sites;
+    /** False if the JDK's budget is out of reach: then nothing is redirected (see {@link JdkDirectMemory}). */
+    private final boolean budget = JdkDirectMemory.available();
     private final boolean regionScope;
     private final boolean injectFault;
     /** Requests up to this are slab buffers; 0 when slabs are off (the option, or no way to tell roots from views). */
@@ -104,11 +124,19 @@ public final class Redirector {
     private final ReferenceQueue<ByteBuffer> queue = new ReferenceQueue<>();
     /** Top of the stack of dead records (linked through {@link BlockRecord#nextDead}), or null. */
     private final AtomicReference<BlockRecord> dead = new AtomicReference<>();
+    /** Records of the JDK's buffers of sites kept on the JDK's path, held until the GC finds their buffers dead. */
+    private final Set<BlockRecord> jdkRecords = ConcurrentHashMap.newKeySet();
+    /** Threads waiting at the limit now: while any does, the release thread frees dead blocks at once. */
+    private final AtomicInteger atLimit = new AtomicInteger();
+    private final SitePolicy policy = new SitePolicy();
+    /** Cleared by every collection, which ends a GC epoch ({@link SitePolicy}); re-armed when dequeued. */
+    private Reference<ByteBuffer> epochSentinel;
 
     private final AtomicLong liveBytes = new AtomicLong();
     private final LongAdder redirected = new LongAdder();
     private final LongAdder outsideSizeRange = new LongAdder();
-    private final LongAdder overLimit = new LongAdder();
+    private final LongAdder keptOnJdk = new LongAdder();
+    private final LongAdder refusedAtLimit = new LongAdder();
     private final LongAdder allocatorFull = new LongAdder();
     private final LongAdder allocatorClosed = new LongAdder();
     private final LongAdder internalError = new LongAdder();
@@ -123,13 +151,13 @@ public final class Redirector {
         this.config = config;
         this.minBytes = config.minBytes();
         this.maxBytes = config.maxBytes();
-        this.limitBytes = config.limitBytes();
         this.sites = config.sites();
         this.regionScope = config.regionScope();
         this.injectFault = config.injectFault();
         this.slabMaxBytes = config.slabMaxBytes() > 0 && BufferRoots.available() ? config.slabMaxBytes() : 0;
         this.slabs = slabMaxBytes == 0 ? null
-                : new SlabAllocator(pool, sites, injectFault, liveBytes, limitBytes, this::noteReleaseFailure);
+                : new SlabAllocator(pool, sites, injectFault, liveBytes, this::noteReleaseFailure);
+        this.epochSentinel = new WeakReference<>(ByteBuffer.allocate(0), queue);
         Thread.ofPlatform().daemon().name("offpool-agent-release").start(this::drainQueue);
     }
 
@@ -191,47 +219,79 @@ public final class Redirector {
      * @throws IllegalArgumentException if {@code capacity} is negative (thrown by the JDK's own path)
      */
     public ByteBuffer allocate(int capacity, int site) {
-        if (capacity < minBytes || capacity > maxBytes) {
+        if (capacity < minBytes || capacity > maxBytes || !budget) {
             outsideSizeRange.increment();
             return ByteBuffer.allocateDirect(capacity);
         }
-        if (capacity <= slabMaxBytes && !slabs.prefersOwnBlocks(site)) {
-            return fromSlab(capacity, site);
+        CallSites.SiteCounters counters = CallSites.site(site);
+        if (!counters.redirected) {
+            return keptOnJdk(capacity, site, counters);
         }
-        // ---- hot path: free a dead block or two, reserve against the limit, take a block, register it ----
+        // ---- hot path: free a dead block or two, reserve in the JDK's budget, take a block, register it ----
         // Measured cost over the pool's own allocate: see agent/README.md, "Costs".
         if (dead.get() != null) {
             freeDead(FREES_PER_ALLOCATION);
         }
-        if (liveBytes.addAndGet(capacity) > limitBytes) {
-            liveBytes.addAndGet(-capacity);
-            overLimit.increment();
-            return ByteBuffer.allocateDirect(capacity);
+        if (!JdkDirectMemory.tryReserve(capacity)) {
+            reserveAtLimit(capacity); // as the JDK's allocateDirect would: may wait, may throw its OutOfMemoryError
         }
-        ByteBuffer buffer = redirect(capacity, site);
+        ByteBuffer buffer = capacity <= slabMaxBytes && !slabs.prefersOwnBlocks(site) ? fromSlab(capacity, site)
+                : redirect(capacity, site, counters);
         if (buffer == null) {
-            liveBytes.addAndGet(-capacity);
+            // The JDK's path reserves for itself: give this reservation back first, so there is one budget.
+            JdkDirectMemory.unreserve(1, capacity);
+            if (sites) {
+                counters.fellBack();
+            }
             return ByteBuffer.allocateDirect(capacity);
         }
         return buffer;
     }
 
-    /** {@return a slab buffer, or the JDK's if no slab could be had (counted by reason)} */
+    /**
+     * The JDK's limit is reached: frees every dead block known here, tries again, then reserves as the JDK reserves
+     * for its own buffers, while the release thread frees each block the GC finds dead at once.
+     *
+     * @throws OutOfMemoryError the JDK's, if the limit still has no room after its retries
+     */
+    private void reserveAtLimit(int capacity) {
+        atLimit.incrementAndGet();
+        try {
+            freeDead(Integer.MAX_VALUE);
+            if (!JdkDirectMemory.tryReserve(capacity)) {
+                JdkDirectMemory.reserve(capacity);
+            }
+        } catch (OutOfMemoryError e) {
+            refusedAtLimit.increment();
+            throw e;
+        } finally {
+            atLimit.decrementAndGet();
+        }
+    }
+
+    /** A site on the JDK's path: the JDK's buffer, with a record so the site's counts and lifetimes stay known. */
+    private ByteBuffer keptOnJdk(int capacity, int site, CallSites.SiteCounters counters) {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(capacity);
+        keptOnJdk.increment();
+        if (sites) {
+            jdkRecords.add(new BlockRecord(buffer, queue, 0, capacity, site));
+            counters.allocatedTracked(capacity);
+        }
+        return buffer;
+    }
+
+    /** {@return a slab buffer, or null if no slab could be had (counted by reason)} */
     private ByteBuffer fromSlab(int capacity, int site) {
         try {
-            ByteBuffer buffer = slabs.allocate(capacity, site);
-            if (buffer != null) {
-                return buffer;
-            }
-            overLimit.increment();
+            return slabs.allocate(capacity, site);
         } catch (Throwable failure) {
             countFallback(failure);
+            return null;
         }
-        return ByteBuffer.allocateDirect(capacity);
     }
 
     /** {@return a pool-backed buffer, or null (counted by reason) if the block could not be had or registered} */
-    private ByteBuffer redirect(int capacity, int site) {
+    private ByteBuffer redirect(int capacity, int site, CallSites.SiteCounters counters) {
         long address = 0;
         boolean registered = false;
         try {
@@ -249,9 +309,10 @@ public final class Redirector {
             ByteBuffer buffer = segment.asByteBuffer();
             table.add(new BlockRecord(buffer, queue, address, capacity, site));
             registered = true;
+            liveBytes.addAndGet(capacity);
             redirected.increment();
             if (sites) {
-                CallSites.site(site).allocated(capacity);
+                counters.allocatedTracked(capacity);
             }
             return buffer;
         } catch (Throwable failure) {
@@ -381,10 +442,22 @@ public final class Redirector {
         long nextSweep = System.nanoTime();
         while (true) {
             try {
-                BlockRecord record = (BlockRecord) queue.remove(QUIET_MILLIS);
-                if (record != null) {
-                    pushDead(record);
-                } else if (dead.get() != null) {
+                Reference<? extends ByteBuffer> reference = queue.remove(QUIET_MILLIS);
+                if (reference == epochSentinel) {
+                    epochSentinel = new WeakReference<>(ByteBuffer.allocate(0), queue);
+                    if (sites) {
+                        policy.epoch();
+                    }
+                } else if (reference instanceof BlockRecord record) {
+                    if (record.address == 0) {
+                        jdkBufferDied(record);
+                    } else if (atLimit.get() > 0) {
+                        releaseIfRegistered(record); // a thread waits at the limit: now, not at its next allocation
+                    } else {
+                        pushDead(record);
+                    }
+                }
+                if (dead.get() != null && (reference == null || atLimit.get() > 0)) {
                     freeDead(Integer.MAX_VALUE);
                 }
                 if (slabs != null && System.nanoTime() - nextSweep >= 0) {
@@ -421,6 +494,12 @@ public final class Redirector {
         }
     }
 
+    private void jdkBufferDied(BlockRecord record) {
+        if (jdkRecords.remove(record)) {
+            CallSites.site(record.site).freedTracked(record.capacity);
+        }
+    }
+
     private void releaseIfRegistered(BlockRecord record) {
         if (table.remove(record)) {
             release(record, false);
@@ -429,10 +508,11 @@ public final class Redirector {
 
     private void release(BlockRecord record, boolean explicit) {
         freeQuietly(record.address);
+        JdkDirectMemory.unreserve(1, record.capacity);
         liveBytes.addAndGet(-record.capacity);
         (explicit ? freedExplicitly : freedByGc).increment();
         if (sites) {
-            CallSites.site(record.site).freed(record.capacity);
+            CallSites.site(record.site).freedTracked(record.capacity);
         }
     }
 
@@ -458,19 +538,24 @@ public final class Redirector {
     // -----------------------------------------------------------------------------------------------------------
 
     /** {@return the counters now} Slab buffers are counted as {@link SlabAllocator} says. */
-    public RedirectStats stats() {
+    public RedirectSource.Totals stats() {
         SlabAllocator.Totals small = slabs == null ? new SlabAllocator.Totals(0, 0, 0) : slabs.totals();
         long byGc = freedByGc.sum() + small.freedWithSlab();
         long explicit = freedExplicitly.sum() + small.freedExplicitly();
         long served = redirected.sum() + small.redirected();
-        return new RedirectStats(served, outsideSizeRange.sum(), overLimit.sum(), allocatorFull.sum(),
-                allocatorClosed.sum(), internalError.sum(), byGc, explicit, releaseFailures.sum(),
-                Math.max(0, served - byGc - explicit),
-                liveBytes.get(), limitBytes);
+        return new RedirectSource.Totals(served, keptOnJdk.sum(), outsideSizeRange.sum(), 0, allocatorFull.sum(),
+                allocatorClosed.sum(), internalError.sum(), refusedAtLimit.sum(), byGc, explicit,
+                releaseFailures.sum(), Math.max(0, served - byGc - explicit), liveBytes.get(),
+                JdkDirectMemory.limitBytes());
     }
 
-    /** {@return every call site that got a redirected buffer, most live bytes first (then most allocations)} */
-    public List<SiteStats> sites() {
+    /** {@return how many GC epochs the site policy has seen} */
+    public long gcEpochs() {
+        return policy.epochs();
+    }
+
+    /** {@return every call site that allocated, most live bytes first (then most allocations)} */
+    public List<RedirectSource.Site> sites() {
         return CallSites.snapshot(slabs == null ? sink -> { } : slabs::pendingSites);
     }
 

@@ -73,12 +73,14 @@ final class Slab extends WeakReference<MemorySegment.Scope> {
     private static final VarHandle STATES = MethodHandles.arrayElementVarHandle(byte[].class);
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle FREED_COUNT;
+    private static final VarHandle FREED_BYTES;
     private static final VarHandle RELEASED;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             FREED_COUNT = lookup.findVarHandle(Slab.class, "freed", int.class);
+            FREED_BYTES = lookup.findVarHandle(Slab.class, "freedBytes", long.class);
             RELEASED = lookup.findVarHandle(Slab.class, "released", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -96,8 +98,12 @@ final class Slab extends WeakReference<MemorySegment.Scope> {
     int top;
     /** Owner only: buffers carved. */
     int allocated;
+    /** Owner only: the capacities of the buffers carved, as reserved in the JDK's budget. */
+    long allocatedBytes;
     /** Buffers freed explicitly; atomic. */
     private volatile int freed;
+    /** Their capacities, given back to the JDK's budget as each was freed; atomic. */
+    private volatile long freedBytes;
     /** {@code allocated} once sealed; -1 while open. */
     private volatile int sealedCount = -1;
     /** When it was sealed ({@code System.nanoTime()}); written before {@code sealedCount}. */
@@ -160,6 +166,7 @@ final class Slab extends WeakReference<MemorySegment.Scope> {
     void carved(int offset, int capacity, byte live) {
         states[offset / GRANULE_BYTES] = live;
         allocated++;
+        allocatedBytes += capacity;
         if (siteCounts != null) {
             siteCounts[live - 1]++;
             siteBytes[live - 1] += capacity;
@@ -282,8 +289,17 @@ final class Slab extends WeakReference<MemorySegment.Scope> {
         if (siteFreed != null) {
             LONGS.getAndAdd(siteFreed, live - 1, (1L << 32) + capacity);
         }
+        FREED_BYTES.getAndAdd(this, (long) capacity);
         int n = (int) FREED_COUNT.getAndAdd(this, 1) + 1;
         return n == sealedCount;
+    }
+
+    /**
+     * After {@link #tryRelease}: gives back to the JDK's budget what the buffers not freed explicitly still hold
+     * there (each explicit free gave its own back at once).
+     */
+    void unreserveRest() {
+        JdkDirectMemory.unreserve(allocated - freed, allocatedBytes - freedBytes);
     }
 
     /** {@return true for the one caller that moves the slab to released} */

@@ -28,7 +28,7 @@ import java.util.function.Consumer;
  * <h2>The hot path</h2>
  * {@link #allocate}: the thread's cursor (a slot by thread id), a bounds check, a state byte and two counts
  * stored plainly, {@code memory.asSlice(offset, capacity).asByteBuffer()}. Its slow path is {@link #replace}: seal
- * the full slab, reserve {@value Slab#SLAB_BYTES} bytes against the limit, take a zeroed block, make its arena and
+ * the full slab, take a zeroed block of {@value Slab#SLAB_BYTES} bytes, make its arena and
  * register it in the {@link SlabDirectory}.
  *
  * <h2>Virtual threads</h2>
@@ -59,9 +59,11 @@ final class SlabAllocator implements Slab.SlabCounts {
     private final OffPool pool;
     private final boolean sites;
     private final boolean injectFault;
-    /** The redirector's count of bytes held against the limit; a slab holds {@value Slab#SLAB_BYTES}. */
+    /**
+     * The redirector's count of pool bytes its buffers hold; a slab holds {@value Slab#SLAB_BYTES}. (The budget is the
+     * JDK's, per buffer: {@link JdkDirectMemory}, reserved by the redirector before it calls here.)
+     */
     private final AtomicLong reservedBytes;
-    private final long limitBytes;
     private final Consumer<Throwable> releaseFailure;
     private final SlabDirectory directory = new SlabDirectory();
     /**
@@ -110,17 +112,15 @@ final class SlabAllocator implements Slab.SlabCounts {
      * @param pool           where slabs come from
      * @param sites          whether each call site keeps counters
      * @param injectFault    every new slab fails (the testing aid of {@link RedirectConfig#injectFault})
-     * @param reservedBytes  the bytes held against the limit, shared with the per-buffer path
-     * @param limitBytes     the limit
+     * @param reservedBytes  the pool bytes held, shared with the per-buffer path
      * @param releaseFailure told of a failure while returning a block (a bug); the caller is never affected
      */
-    SlabAllocator(OffPool pool, boolean sites, boolean injectFault, AtomicLong reservedBytes, long limitBytes,
+    SlabAllocator(OffPool pool, boolean sites, boolean injectFault, AtomicLong reservedBytes,
                   Consumer<Throwable> releaseFailure) {
         this.pool = pool;
         this.sites = sites;
         this.injectFault = injectFault;
         this.reservedBytes = reservedBytes;
-        this.limitBytes = limitBytes;
         this.releaseFailure = releaseFailure;
         int processors = Runtime.getRuntime().availableProcessors();
         // Virtual threads run on about one carrier per processor, so that many allocate at once at most.
@@ -139,7 +139,7 @@ final class SlabAllocator implements Slab.SlabCounts {
      *
      * @param capacity 1..{@value Slab#SLAB_BYTES}
      * @param site     the call site's id
-     * @return the buffer; null if a new slab was needed and would pass the limit
+     * @return the buffer
      * @throws RuntimeException from the pool, if a new slab was needed and could not be had (the caller counts it
      *                          and falls back)
      */
@@ -198,9 +198,6 @@ final class SlabAllocator implements Slab.SlabCounts {
         byte live;
         if (slab == null || slab.top > Slab.SLAB_BYTES - take || (live = slab.liveState(site)) == 0) {
             slab = replace(cursor);
-            if (slab == null) {
-                return null;
-            }
             live = slab.liveState(site);
         }
         int offset = slab.top;
@@ -211,9 +208,9 @@ final class SlabAllocator implements Slab.SlabCounts {
 
     /**
      * The slow path: seals {@code cursor}'s slab (releasing it if every buffer in it was freed already, which makes
-     * room under the limit first), then opens a new one.
+     * room first), then opens a new one.
      *
-     * @return the new slab, or null if it would pass the limit (the cursor is left without a slab)
+     * @return the new slab
      */
     private Slab replace(Cursor cursor) {
         Slab old = cursor.slab;
@@ -229,18 +226,16 @@ final class SlabAllocator implements Slab.SlabCounts {
                 release(old);
             }
         }
-        return open(cursor) ? cursor.slab : null;
+        open(cursor);
+        return cursor.slab;
     }
 
-    /** {@return false if the limit has no room for a slab} Makes {@code cursor}'s slab a new one. */
-    private boolean open(Cursor cursor) {
+    /** Makes {@code cursor}'s slab a new one. */
+    private void open(Cursor cursor) {
         if (injectFault) {
             throw new IllegalStateException("offpool agent: injected fault (offpool.agentFault=allocate)");
         }
-        if (reservedBytes.addAndGet(Slab.SLAB_BYTES) > limitBytes) {
-            reservedBytes.addAndGet(-Slab.SLAB_BYTES);
-            return false;
-        }
+        reservedBytes.addAndGet(Slab.SLAB_BYTES);
         long base = 0;
         Slab slab = null;
         try {
@@ -256,7 +251,6 @@ final class SlabAllocator implements Slab.SlabCounts {
             cursor.slab = fresh;
             cursor.memory = memory;
             cursor.scope = memory.scope();
-            return true;
         } catch (RuntimeException | Error failure) {
             // Taking the release here keeps a registered cleanup from returning the block a second time; if the
             // cleanup took it first (the JDK runs it at once when it cannot register it), it returned everything.
@@ -364,6 +358,7 @@ final class SlabAllocator implements Slab.SlabCounts {
             if (live == 0) {
                 outcome = Outcome.NOT_LIVE;
             } else {
+                JdkDirectMemory.unreserve(1, buffer.capacity());
                 if (slab.freedOne(live, buffer.capacity())) {
                     release(slab);
                 }
@@ -420,6 +415,7 @@ final class SlabAllocator implements Slab.SlabCounts {
         slab.publish(this);
         directory.remove(slab);
         slab.released(this);
+        slab.unreserveRest();
         freeQuietly(slab.base);
         reservedBytes.addAndGet(-Slab.SLAB_BYTES);
     }

@@ -1,5 +1,7 @@
 package dev.offpool.agent.install;
 
+import dev.offpool.agent.redirect.CallSites;
+
 import dev.offpool.agent.install.AgentOptions.AgentOptionException;
 import org.junit.jupiter.api.Test;
 
@@ -24,12 +26,13 @@ class AgentOptionsTest {
         assertEquals(1, options.minBytes());
         assertEquals(1 << 20, options.maxBytes());
         assertEquals(512, options.slabMaxBytes(), "buffers up to 512 bytes live in slabs by default");
-        assertEquals(12345, options.limitBytes(() -> 12345), "no limit option: the JDK's limit");
+        assertEquals(List.of(), options.alwaysRedirect());
+        assertEquals(List.of(), options.neverRedirect());
         assertEquals(0, options.reportIntervalMillis());
         assertEquals("stderr", options.reportTo());
         assertTrue(options.honourInvokeCleaner());
         assertTrue(options.sites());
-        assertTrue(options.regionScope(), "buffers are bound to their region's scope by default");
+        assertFalse(options.regionScope(), "buffers are unscoped by default, as the JDK's are");
         assertTrue(options.jmx(), "the JMX beans are registered by default");
         assertNull(options.map(), "no occupancy map unless asked");
         assertEquals(List.of("*"), options.selection().include());
@@ -39,20 +42,25 @@ class AgentOptionsTest {
     @Test
     void everyKeyIsReadInItsForm() {
         AgentOptions options = parse("enabled=false,include=com.acme.*:org.x.Y,exclude=,minBytes=2k,maxBytes=1m,"
-                + "slabMaxBytes=4k,limit=3g,report=250ms,reportTo=/tmp/r.txt,honourInvokeCleaner=false,sites=false,"
-                + "bufferScope=global,jmx=false,map=/tmp/m.html");
+                + "slabMaxBytes=4k,alwaysRedirect=com.acme.Hot*,neverRedirect=com.acme.Pool:org.y.*,report=250ms,reportTo=/tmp/r.txt,honourInvokeCleaner=false,sites=false,"
+                + "bufferScope=region,jmx=false,map=/tmp/m.html");
         assertFalse(options.enabled());
         assertEquals(List.of("com.acme.*", "org.x.Y"), options.selection().include());
         assertEquals(List.of(), options.selection().exclude());
         assertEquals(2048, options.minBytes());
         assertEquals(1 << 20, options.maxBytes());
         assertEquals(4096, options.slabMaxBytes());
-        assertEquals(3L << 30, options.limitBytes(() -> 1));
+        assertEquals(List.of("com.acme.Hot*"), options.alwaysRedirect());
+        assertEquals(List.of("com.acme.Pool", "org.y.*"), options.neverRedirect());
+        assertEquals(CallSites.Forced.REDIRECT, options.forcedFor("com.acme.HotPath"));
+        assertEquals(CallSites.Forced.JDK, options.forcedFor("com.acme.Pool"));
+        assertEquals(CallSites.Forced.JDK, options.forcedFor("org.y.z.Q"));
+        assertEquals(CallSites.Forced.NO, options.forcedFor("com.acme.Other"));
         assertEquals(250, options.reportIntervalMillis());
         assertEquals("/tmp/r.txt", options.reportTo());
         assertFalse(options.honourInvokeCleaner());
         assertFalse(options.sites());
-        assertFalse(options.regionScope());
+        assertTrue(options.regionScope());
         assertFalse(options.jmx());
         assertEquals("/tmp/m.html", options.map());
     }
@@ -99,12 +107,12 @@ class AgentOptionsTest {
                 {"minBytes=0", "bad option 'minBytes=0': out of range 1..2147483647 bytes"},
                 {"maxBytes=3g", "bad option 'maxBytes=3g': out of range"},
                 {"minBytes=64,maxBytes=32", "maxBytes=32 is below minBytes=64"},
-                {"limit=-1", "bad option 'limit=-1': out of range"},
+                {"limit=1g", "the agent has no limit of its own any more"},
                 {"report=10", "bad option 'report=10': not a duration"},
                 {"sites=yes", "bad option 'sites=yes': not true or false"},
                 {"include=com.acme.*.Foo", "pattern 'com.acme.*.Foo': '*' cannot appear in a class name except"},
                 {"reportTo=", "bad option 'reportTo=': empty"},
-                {"bufferScope=chunk", "bad option 'bufferScope=chunk': not one of region, global"},
+                {"bufferScope=chunk", "bad option 'bufferScope=chunk': not one of global, region"},
                 {"limits=1", "unknown key 'limits'"},
                 {"sites", "'sites' is not key=value"}}) {
             AgentOptionException e = assertThrows(AgentOptionException.class, () -> parse(bad[0]), bad[0]);

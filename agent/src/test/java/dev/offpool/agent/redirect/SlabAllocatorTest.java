@@ -32,13 +32,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * test allocates on a thread of its own that ends, so that its slabs can go back.
  */
 class SlabAllocatorTest {
-    private static final int SITE = CallSites.register(SlabAllocatorTest.class.getName(), "test()");
+    private static final int SITE = CallSites.register(SlabAllocatorTest.class.getName(), "test()", 0, -1, CallSites.Forced.NO);
 
     private final AtomicLong reserved = new AtomicLong();
     private final List<Throwable> failures = new CopyOnWriteArrayList<>();
 
-    private SlabAllocator allocator(long limitBytes, boolean injectFault) {
-        return new SlabAllocator(OffPool.global(), true, injectFault, reserved, limitBytes, failures::add);
+    private SlabAllocator allocator(boolean injectFault) {
+        return new SlabAllocator(OffPool.global(), true, injectFault, reserved, failures::add);
     }
 
     @AfterEach
@@ -56,7 +56,7 @@ class SlabAllocatorTest {
 
     @Test
     void buffersOfAThreadFollowEachOtherInOneZeroedSlab() throws InterruptedException {
-        SlabAllocator slabs = allocator(Long.MAX_VALUE, false);
+        SlabAllocator slabs = allocator(false);
         onEndedThread(() -> {
             ByteBuffer a = slabs.allocate(64, SITE);
             ByteBuffer b = slabs.allocate(1, SITE);
@@ -83,7 +83,7 @@ class SlabAllocatorTest {
 
     @Test
     void freeRefusesViewsFreesARootOnceAndIgnoresOtherBuffers() throws InterruptedException {
-        SlabAllocator slabs = allocator(Long.MAX_VALUE, false);
+        SlabAllocator slabs = allocator(false);
         onEndedThread(() -> {
             ByteBuffer root = slabs.allocate(64, SITE);
             assertEquals(LIVE, slabs.check(root));
@@ -105,9 +105,9 @@ class SlabAllocatorTest {
     @Test
     void theSitesOfBuffersThatHoldASealedSlabOfFreedOnesLeaveTheSlabsWithOrWithoutSiteAccounting()
             throws InterruptedException {
-        int pinning = CallSites.register(SlabAllocatorTest.class.getName(), "pinning()");
+        int pinning = CallSites.register(SlabAllocatorTest.class.getName(), "pinning()", 0, -1, CallSites.Forced.NO);
         for (boolean sites : new boolean[] {true, false}) {
-            SlabAllocator slabs = new SlabAllocator(OffPool.global(), sites, false, reserved, Long.MAX_VALUE,
+            SlabAllocator slabs = new SlabAllocator(OffPool.global(), sites, false, reserved,
                     failures::add);
             ByteBuffer held = onEndedThread(() -> {
                 ByteBuffer kept = slabs.allocate(64, pinning);
@@ -131,7 +131,7 @@ class SlabAllocatorTest {
 
     @Test
     void aSealedSlabGoesBackWhenItsLastBufferIsFreedOnAnyThread() throws InterruptedException {
-        SlabAllocator slabs = allocator(Long.MAX_VALUE, false);
+        SlabAllocator slabs = allocator(false);
         List<ByteBuffer> first = onEndedThread(() -> {
             List<ByteBuffer> buffers = new ArrayList<>();
             for (int i = 0; i < Slab.SLAB_BYTES / 256; i++) {
@@ -160,7 +160,7 @@ class SlabAllocatorTest {
 
     @Test
     void anEndedThreadsSlabGoesOnlyOnceItsSlotIsSwept() throws InterruptedException {
-        SlabAllocator slabs = allocator(Long.MAX_VALUE, false);
+        SlabAllocator slabs = allocator(false);
         onEndedThread(() -> slabs.allocate(64, SITE));
         for (int i = 0; i < 5; i++) {
             System.gc();
@@ -172,18 +172,8 @@ class SlabAllocatorTest {
     }
 
     @Test
-    void aSlabPastTheLimitIsRefusedAndAFaultLeavesNothingReserved() throws InterruptedException {
-        SlabAllocator limited = allocator(Slab.SLAB_BYTES, false);
-        onEndedThread(() -> {
-            for (int i = 0; i < Slab.SLAB_BYTES / 64; i++) {
-                assertNotNull(limited.allocate(64, SITE));
-            }
-            assertNull(limited.allocate(64, SITE), "a second slab would pass the limit");
-            assertEquals(Slab.SLAB_BYTES, reserved.get());
-            return null;
-        });
-        gcUntil(limited, () -> reserved.get() == 0);
-        SlabAllocator faulty = allocator(Long.MAX_VALUE, true);
+    void aFaultLeavesNothingReserved() throws InterruptedException {
+        SlabAllocator faulty = allocator(true);
         onEndedThread(() -> {
             assertThrows(IllegalStateException.class, () -> faulty.allocate(64, SITE));
             return null;

@@ -1,0 +1,98 @@
+package dev.offpool.agent.install;
+
+import net.bytebuddy.jar.asm.ClassReader;
+import net.bytebuddy.jar.asm.ClassVisitor;
+import net.bytebuddy.jar.asm.Label;
+import net.bytebuddy.jar.asm.MethodVisitor;
+import net.bytebuddy.jar.asm.Opcodes;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The source lines of a class's {@code ByteBuffer.allocateDirect(int)} calls, method by method, in code order: what
+ * makes a call site one call (its class, method and line) rather than one method. Byte Buddy's member substitution
+ * does not tell a substitution its line, so {@link ConstantPoolFilter} reads them from the class bytes (one
+ * parse, only for classes whose constant pool names {@code allocateDirect}) before Byte Buddy transforms the class
+ * on the same thread, and {@link SiteIdBinding} takes the lines in the order the substitution meets the calls, which
+ * is code order too.
+ */
+final class CallLines {
+    private static final ThreadLocal<CallLines> CURRENT = new ThreadLocal<>();
+
+    /** Per method ({@code name + descriptor}): the line of each call in code order, -1 where none is known. */
+    private final Map<String, List<Integer>> lines = new HashMap<>();
+    /** Per method: the calls handed out so far. */
+    private final Map<String, Integer> taken = new HashMap<>();
+
+    private CallLines() {
+    }
+
+    /**
+     * Reads the lines of {@code classFile}'s calls and makes them the calling thread's until {@link #end}.
+     *
+     * @param classFile the class's bytes
+     */
+    static void begin(byte[] classFile) {
+        CallLines calls = new CallLines();
+        try {
+            new ClassReader(classFile).accept(calls.new Reader(), ClassReader.SKIP_FRAMES);
+        } catch (RuntimeException e) {
+            calls.lines.clear(); // malformed for ASM: the sites get no lines, Byte Buddy decides the rest
+        }
+        CURRENT.set(calls);
+    }
+
+    /** Forgets the calling thread's class. */
+    static void end() {
+        CURRENT.remove();
+    }
+
+    /**
+     * A substitution met the next call of a method.
+     *
+     * @param method the method's name and descriptor
+     * @return the call's ordinal in the method (from 0) in the high int, its line (or -1) in the low int
+     */
+    static long next(String method) {
+        CallLines calls = CURRENT.get();
+        if (calls == null) {
+            return -1L & 0xFFFF_FFFFL; // ordinal 0, no line: a transformation that did not pass the filter
+        }
+        int ordinal = calls.taken.merge(method, 1, Integer::sum) - 1;
+        List<Integer> known = calls.lines.get(method);
+        int line = known != null && ordinal < known.size() ? known.get(ordinal) : -1;
+        return ((long) ordinal << 32) | (line & 0xFFFF_FFFFL);
+    }
+
+    private final class Reader extends ClassVisitor {
+        Reader() {
+            super(Opcodes.ASM9);
+        }
+
+        @Override
+        public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
+                                         String[] exceptions) {
+            String method = name + descriptor;
+            return new MethodVisitor(Opcodes.ASM9) {
+                private int line = -1;
+
+                @Override
+                public void visitLineNumber(int number, Label start) {
+                    line = number;
+                }
+
+                @Override
+                public void visitMethodInsn(int opcode, String owner, String called, String calledDescriptor,
+                                            boolean isInterface) {
+                    if (opcode == Opcodes.INVOKESTATIC && owner.equals("java/nio/ByteBuffer")
+                            && called.equals("allocateDirect") && calledDescriptor.equals("(I)Ljava/nio/ByteBuffer;")) {
+                        lines.computeIfAbsent(method, m -> new ArrayList<>()).add(line);
+                    }
+                }
+            };
+        }
+    }
+}
