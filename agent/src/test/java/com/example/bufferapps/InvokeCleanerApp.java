@@ -28,12 +28,31 @@ public final class InvokeCleanerApp {
     public static void main(String[] args) throws InterruptedException {
         if (args[0].equals("honoured")) {
             honoured();
+            throughAMethodHandle();
             explicitFree();
             racingFreesFreeOnce();
         } else {
             ignored();
         }
         Checks.finish();
+    }
+
+    /** As Netty's CleanerJava9 frees: {@code invokeCleaner} found by reflection and called through a handle. */
+    private static void throughAMethodHandle() {
+        long before = Redirects.stats().freedExplicitly();
+        ByteBuffer small = ByteBuffer.allocateDirect(64);
+        ByteBuffer large = ByteBuffer.allocateDirect(8192);
+        try {
+            java.lang.invoke.MethodHandle clean = java.lang.invoke.MethodHandles.lookup().unreflect(
+                    sun.misc.Unsafe.class.getMethod("invokeCleaner", ByteBuffer.class)).bindTo(UNSAFE);
+            clean.invokeExact(small);
+            clean.invokeExact(large);
+        } catch (Throwable e) {
+            throw new AssertionError(e);
+        }
+        check("aMethodHandlesInvokeCleanerFreesRedirectedBuffersAtOnce", !Redirects.isRedirected(small)
+                && !Redirects.isRedirected(large) && Redirects.stats().freedExplicitly() - before == 2,
+                Redirects.stats());
     }
 
     private static void honoured() throws InterruptedException {

@@ -69,6 +69,18 @@ class RedirectedBufferIT {
     }
 
     @Test
+    void sitesAreCallsWithLinesHelpersCountAtTheirCallersAndModesFollowLifetimes() {
+        ForkedJvm.app().agentOptions("passThrough=com.example.bufferapps.SitesApp$Helper.allocate")
+                .run("com.example.bufferapps.SitesApp").assertChecksPass();
+    }
+
+    @Test
+    void anExplicitZeroLimitRefusesEveryBuffer() {
+        ForkedJvm.app().jvmOption("-XX:MaxDirectMemorySize=0").run("com.example.bufferapps.DirectLimitApp", "tiny",
+                "0").assertChecksPass();
+    }
+
+    @Test
     void heldBuffersGetTheJdksOutOfMemoryErrorAtItsLimit() {
         ForkedJvm.Result result = ForkedJvm.app().jvmOption("-XX:MaxDirectMemorySize=16m").jvmOption("-Xlog:gc")
                 .run("com.example.bufferapps.DirectLimitApp", "hold").assertChecksPass();

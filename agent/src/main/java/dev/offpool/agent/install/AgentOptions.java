@@ -21,6 +21,8 @@ import java.util.Properties;
  * @param minBytes            the smallest request redirected
  * @param maxBytes            the largest request redirected
  * @param slabMaxBytes        the largest request carved from a thread's slab; 0: none
+ * @param passThrough         pass-through helpers, as {@code binary.ClassName.method}: static methods returning a
+ *                            {@code ByteBuffer} whose buffers are counted at their instrumented callers
  * @param alwaysRedirect      patterns of classes whose sites are always redirected
  * @param neverRedirect       patterns of classes whose sites always stay on the JDK's path (accounted)
  * @param reportIntervalMillis how often the report is written; 0 only at exit
@@ -33,7 +35,7 @@ import java.util.Properties;
  * @param map                 where the occupancy map is written, or null
  */
 record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int maxBytes, int slabMaxBytes,
-                    List<String> alwaysRedirect, List<String> neverRedirect, long reportIntervalMillis, String reportTo, boolean honourInvokeCleaner,
+                    List<String> passThrough, List<String> alwaysRedirect, List<String> neverRedirect, long reportIntervalMillis, String reportTo, boolean honourInvokeCleaner,
                     boolean sites, boolean regionScope, boolean jmx, String map) {
 
     /** The prefix of the system properties that set options. */
@@ -42,6 +44,9 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
     static final String DEFAULT_EXCLUDE = "java.*:javax.*:jdk.*:sun.*:com.sun.*";
     /** Default {@code maxBytes}: the large tier's largest block; above it every block is a mapping of its own. */
     static final int DEFAULT_MAX_BYTES = 1 << 20;
+    /** Default {@code passThrough}: Jetty 12's buffer helpers, which every Jetty allocation goes through. */
+    static final String DEFAULT_PASS_THROUGH = "org.eclipse.jetty.util.BufferUtil.allocate"
+            + ":org.eclipse.jetty.util.BufferUtil.allocateDirect";
 
     /** Every key, its form and its default, as the error message lists them. */
     static final String USAGE = """
@@ -55,6 +60,10 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
               slabMaxBytes=SIZE                  largest request carved from a thread's 32 KiB slab, 0..4k; its
                                                  memory returns with the slab's (default 512; 0: none)
                                                  SIZE: a whole number of bytes, or with a suffix k, m or g (1024-based)
+              passThrough=CLASS.METHOD[:...]     static helpers returning a ByteBuffer whose buffers are counted
+                                                 (and decided) at their callers (default
+                                                 org.eclipse.jetty.util.BufferUtil.allocate and .allocateDirect;
+                                                 empty: none)
               alwaysRedirect=PATTERN[:PATTERN...] classes whose sites are always redirected (default none)
               neverRedirect=PATTERN[:PATTERN...] classes whose sites stay on the JDK's path, accounted (default
                                                  none); other sites are decided from their buffers' lifetimes
@@ -72,7 +81,7 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
             Redirected and JDK direct buffers share one limit: the JDK's, -XX:MaxDirectMemorySize or its default.""";
 
     private static final List<String> KEYS = List.of("enabled", "include", "exclude", "minBytes", "maxBytes",
-            "slabMaxBytes", "alwaysRedirect", "neverRedirect", "report", "reportTo", "honourInvokeCleaner", "sites", "bufferScope", "jmx", "map");
+            "slabMaxBytes", "passThrough", "alwaysRedirect", "neverRedirect", "report", "reportTo", "honourInvokeCleaner", "sites", "bufferScope", "jmx", "map");
 
     /**
      * Reads the options.
@@ -110,6 +119,7 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
         }
         int slabMaxBytes = (int) reader.size("slabMaxBytes", RedirectConfig.DEFAULT_SLAB_MAX_BYTES, 0,
                 RedirectConfig.MAX_SLAB_MAX_BYTES);
+        List<String> passThrough = reader.methods("passThrough", DEFAULT_PASS_THROUGH);
         List<String> always = reader.patterns("alwaysRedirect", "");
         List<String> never = reader.patterns("neverRedirect", "");
         long report = reader.duration("report", 0);
@@ -119,9 +129,19 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
         boolean regionScope = reader.choice("bufferScope", "global", "global", "region").equals("region");
         boolean jmx = reader.bool("jmx", true);
         String map = values.containsKey("map") ? reader.text("map", null) : null;
-        return new AgentOptions(enabled, selection, minBytes, maxBytes, slabMaxBytes, always, never, report, reportTo,
+        return new AgentOptions(enabled, selection, minBytes, maxBytes, slabMaxBytes, passThrough, always, never, report, reportTo,
                 honour,
                 sites, regionScope, jmx, map);
+    }
+
+    /** {@return the pass-through helpers as {@code internal/ClassName.method}} */
+    java.util.Set<String> passThroughInternalNames() {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (String helper : passThrough) {
+            int dot = helper.lastIndexOf('.');
+            names.add(helper.substring(0, dot).replace('.', '/') + helper.substring(dot));
+        }
+        return names;
     }
 
     /**
@@ -199,6 +219,28 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
                 patterns.add(pattern.trim());
             }
             return patterns;
+        }
+
+        List<String> methods(String key, String otherwise) {
+            String value = values.getOrDefault(key, otherwise);
+            if (value.isEmpty()) {
+                return List.of();
+            }
+            List<String> methods = new ArrayList<>();
+            for (String method : value.split(":", -1)) {
+                String name = method.trim();
+                int dot = name.lastIndexOf('.');
+                String problem = dot <= 0 || dot == name.length() - 1 ? "not CLASS.METHOD" : name.contains("*")
+                        ? "no '*' in a helper's name" : ClassSelection.problemWith(name.substring(0, dot));
+                if (problem == null && !Character.isJavaIdentifierStart(name.charAt(dot + 1))) {
+                    problem = "'" + name.substring(dot + 1) + "' is not a method name";
+                }
+                if (problem != null) {
+                    throw bad(key, value, "helper '" + method + "': " + problem);
+                }
+                methods.add(name);
+            }
+            return methods;
         }
 
         long size(String key, long otherwise, long min, long max) {

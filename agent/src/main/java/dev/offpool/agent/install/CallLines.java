@@ -12,7 +12,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The source lines of a class's {@code ByteBuffer.allocateDirect(int)} calls, method by method, in code order: what
+ * The source lines of a class's {@code ByteBuffer.allocateDirect(int)} calls and pass-through helper calls, method by
+ * method and callee by callee, in code order: what
  * makes a call site one call (its class, method and line) rather than one method. Byte Buddy's member substitution
  * does not tell a substitution its line, so {@link ConstantPoolFilter} reads them from the class bytes (one
  * parse, only for classes whose constant pool names {@code allocateDirect}) before Byte Buddy transforms the class
@@ -20,14 +21,27 @@ import java.util.Map;
  * is code order too.
  */
 final class CallLines {
+    /** The callee of {@code ByteBuffer.allocateDirect(int)}, as {@link #next} names callees. */
+    static final String ALLOCATE_DIRECT = "java/nio/ByteBuffer.allocateDirect";
     private static final ThreadLocal<CallLines> CURRENT = new ThreadLocal<>();
+    /** Pass-through helpers as {@code internal/ClassName.method}; set once at start, before any transformation. */
+    private static volatile java.util.Set<String> helpers = java.util.Set.of();
 
-    /** Per method ({@code name + descriptor}): the line of each call in code order, -1 where none is known. */
+    /** Per method ({@code name + descriptor}) and callee: the line of each call in code order, -1 where unknown. */
     private final Map<String, List<Integer>> lines = new HashMap<>();
     /** Per method: the calls handed out so far. */
     private final Map<String, Integer> taken = new HashMap<>();
 
     private CallLines() {
+    }
+
+    /**
+     * Sets the pass-through helpers whose calls are counted too.
+     *
+     * @param internalNames each {@code internal/ClassName.method}
+     */
+    static void helpers(java.util.Set<String> internalNames) {
+        helpers = java.util.Set.copyOf(internalNames);
     }
 
     /**
@@ -54,9 +68,12 @@ final class CallLines {
      * A substitution met the next call of a method.
      *
      * @param method the method's name and descriptor
-     * @return the call's ordinal in the method (from 0) in the high int, its line (or -1) in the low int
+     * @param callee what it calls: {@link #ALLOCATE_DIRECT}, or a helper's {@code internal/ClassName.method}
+     * @return the call's ordinal among the method's calls of {@code callee} (from 0) in the high int, its line (or
+     *         -1) in the low int
      */
-    static long next(String method) {
+    static long next(String method, String callee) {
+        method = method + ' ' + callee;
         CallLines calls = CURRENT.get();
         if (calls == null) {
             return -1L & 0xFFFF_FFFFL; // ordinal 0, no line: a transformation that did not pass the filter
@@ -87,9 +104,13 @@ final class CallLines {
                 @Override
                 public void visitMethodInsn(int opcode, String owner, String called, String calledDescriptor,
                                             boolean isInterface) {
-                    if (opcode == Opcodes.INVOKESTATIC && owner.equals("java/nio/ByteBuffer")
-                            && called.equals("allocateDirect") && calledDescriptor.equals("(I)Ljava/nio/ByteBuffer;")) {
-                        lines.computeIfAbsent(method, m -> new ArrayList<>()).add(line);
+                    if (opcode != Opcodes.INVOKESTATIC) {
+                        return;
+                    }
+                    String callee = owner + '.' + called;
+                    if (callee.equals(ALLOCATE_DIRECT) ? calledDescriptor.equals("(I)Ljava/nio/ByteBuffer;")
+                            : helpers.contains(callee) && calledDescriptor.endsWith(")Ljava/nio/ByteBuffer;")) {
+                        lines.computeIfAbsent(method + ' ' + callee, m -> new ArrayList<>()).add(line);
                     }
                 }
             };

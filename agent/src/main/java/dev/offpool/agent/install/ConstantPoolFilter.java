@@ -5,11 +5,13 @@ import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
 import java.lang.instrument.IllegalClassFormatException;
 import java.nio.charset.StandardCharsets;
 import java.security.ProtectionDomain;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Skips classes that cannot hold a call site to redirect before Byte Buddy parses them. A class that calls
  * {@code allocateDirect} (or {@code invokeCleaner}) has that name as a UTF-8 entry of its constant pool, so a class
- * file that lacks the bytes needs no work: most classes of an application are rejected by one scan of their bytes
+ * file that lacks the bytes (nor the name of a pass-through helper's class, which its callers hold) needs no work: most classes of an application are rejected by one scan of their bytes
  * instead of a parse and a rewrite. Classes that contain the bytes go to Byte Buddy, which decides precisely, after
  * {@link CallLines} has read the lines of their calls.
  */
@@ -18,10 +20,14 @@ final class ConstantPoolFilter extends ResettableClassFileTransformer.WithDelega
     private static final byte[] INVOKE_CLEANER = "invokeCleaner".getBytes(StandardCharsets.UTF_8);
 
     private final boolean invokeCleaner;
+    /** The internal names of the pass-through helpers' classes: their callers name them. */
+    private final List<byte[]> helperClasses;
 
-    ConstantPoolFilter(ResettableClassFileTransformer transformer, boolean invokeCleaner) {
+    ConstantPoolFilter(ResettableClassFileTransformer transformer, boolean invokeCleaner, Set<String> helpers) {
         super(transformer);
         this.invokeCleaner = invokeCleaner;
+        this.helperClasses = helpers.stream().map(helper -> helper.substring(0, helper.lastIndexOf('.')))
+                .distinct().map(name -> name.getBytes(StandardCharsets.UTF_8)).toList();
     }
 
     @Override
@@ -56,8 +62,18 @@ final class ConstantPoolFilter extends ResettableClassFileTransformer.WithDelega
     }
 
     private boolean mayCallRedirected(byte[] classFile) {
-        return classFile != null && (contains(classFile, ALLOCATE_DIRECT)
-                || invokeCleaner && contains(classFile, INVOKE_CLEANER));
+        if (classFile == null) {
+            return false;
+        }
+        if (contains(classFile, ALLOCATE_DIRECT) || invokeCleaner && contains(classFile, INVOKE_CLEANER)) {
+            return true;
+        }
+        for (byte[] helperClass : helperClasses) {
+            if (contains(classFile, helperClass)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** {@return true if {@code needle} occurs in {@code haystack}} A first-byte scan, then a compare. */

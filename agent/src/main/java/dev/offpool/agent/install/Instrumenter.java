@@ -6,12 +6,15 @@ import dev.offpool.agent.redirect.RedirectConfig;
 import dev.offpool.agent.redirect.Redirector;
 import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.asm.Advice;
 import net.bytebuddy.asm.MemberSubstitution;
 import net.bytebuddy.asm.MemberSubstitution.Substitution.Chain.Step.ForDelegation;
+import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.DynamicType;
 import net.bytebuddy.dynamic.scaffold.TypeValidation;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
+import net.bytebuddy.matcher.ElementMatcher;
 import net.bytebuddy.utility.JavaModule;
 
 import java.lang.instrument.Instrumentation;
@@ -25,6 +28,8 @@ import static net.bytebuddy.matcher.ElementMatchers.isDeclaredBy;
 import static net.bytebuddy.matcher.ElementMatchers.isStatic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.none;
+import static net.bytebuddy.matcher.ElementMatchers.not;
+import static net.bytebuddy.matcher.ElementMatchers.returns;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 /**
@@ -33,9 +38,13 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
  *   ByteBuffer.allocateDirect(int)                 to BufferRedirect.allocateDirect(int, siteId)
  *   unsafe.invokeCleaner(ByteBuffer)               to BufferRedirect.invokeCleaner(ByteBuffer, unsafe)
  * </pre>
- * (the second only with {@code honourInvokeCleaner}). No bytecode is written by hand: the substitutions are
- * delegations to those two methods, whose parameters Byte Buddy binds to the original call's arguments, its receiver
- * ({@link CallReceiver}) and the site id ({@link SiteIdBinding}).
+ * and, in callers of the pass-through helpers (option {@code passThrough}), {@code Helper.allocate(...)} to
+ * {@code BufferRedirect.enterHelper(siteId); Helper.allocate(...)}, so that the helper's buffers are counted at its
+ * caller. With {@code honourInvokeCleaner} (the default), {@code sun.misc.Unsafe.invokeCleaner} itself gets
+ * {@link UnsafeCleanerAdvice} at its start instead, which sees reflective and {@code MethodHandle} calls too; the
+ * second substitution is the fallback where the JDK's class could not be changed. No bytecode is written by hand:
+ * the substitutions are delegations to those two methods, whose parameters Byte Buddy binds to the original call's
+ * arguments, its receiver ({@link CallReceiver}) and the site id ({@link SiteIdBinding}).
  *
  * <p>Byte Buddy's default is to leave synthetic methods alone; lambda bodies are synthetic methods of the class that
  * declares the lambda, and a call to {@code allocateDirect} inside one is an ordinary call site, so nothing is
@@ -71,14 +80,20 @@ final class Instrumenter {
                 options.reportIntervalMillis(), options.reportTo(),
                 "allocate".equals(System.getProperty("offpool.agentFault")), options.jmx(), options.map());
         Redirector.start(config);
+        boolean cleanerInJdk = options.honourInvokeCleaner() && adviseUnsafeInvokeCleaner(inst);
 
+        Set<String> helpers = options.passThroughInternalNames();
+        CallLines.helpers(helpers);
+        ElementMatcher.Junction<MethodDescription> helper = isStatic().and(returns(ByteBuffer.class))
+                .and(method -> helpers.contains(method.getDeclaringType().asErasure().getInternalName() + '.'
+                        + method.getInternalName()));
         MemberSubstitution substitution = MemberSubstitution.relaxed()
                 .method(named("allocateDirect").and(isStatic()).and(takesArguments(int.class))
                         .and(isDeclaredBy(ByteBuffer.class)))
                 .replaceWithChain(ForDelegation.withCustomMapping()
-                        .bind(new SiteIdBinding(options::forcedFor))
+                        .bind(new SiteIdBinding(options::forcedFor, helpers, false))
                         .to(entryPoint("allocateDirect", int.class, int.class)));
-        if (options.honourInvokeCleaner()) {
+        if (options.honourInvokeCleaner() && !cleanerInJdk) {
             substitution = substitution
                     .method(named("invokeCleaner").and(takesArguments(ByteBuffer.class))
                             .and(isDeclaredBy(named("sun.misc.Unsafe"))))
@@ -89,6 +104,14 @@ final class Instrumenter {
                             .to(entryPoint("invokeCleaner", ByteBuffer.class, sun.misc.Unsafe.class)));
         }
         var visitor = substitution.on(any());
+        // A helper's caller notes its site just before the call; a helper calling a helper keeps the outer caller's.
+        var helperCalls = MemberSubstitution.relaxed()
+                .method(helper)
+                .replaceWithChain(ForDelegation.withCustomMapping()
+                                .bind(new SiteIdBinding(options::forcedFor, helpers, true))
+                                .to(entryPoint("enterHelper", int.class)),
+                        MemberSubstitution.Substitution.Chain.Step.OfOriginalExpression.INSTANCE)
+                .on(not(helper));
         ClassSelection selection = options.selection();
         // Byte Buddy's nexus (for initializers of generated classes, which this agent never makes) reaches for
         // sun.misc.Unsafe when it starts, and JDK 24+ warns about that. The shade plugin relocates this constant
@@ -101,12 +124,14 @@ final class Instrumenter {
                         : AgentBuilder.RedefinitionStrategy.DISABLED)
                 .with(new ErrorPrinter())
                 .with((AgentBuilder.TransformerDecorator) transformer ->
-                        new ConstantPoolFilter(transformer, options.honourInvokeCleaner()))
+                        new ConstantPoolFilter(transformer, options.honourInvokeCleaner() && !cleanerInJdk,
+                                helpers))
                 .ignore((type, loader, module, classBeingRedefined, domain) -> loader == null
                         || loader == ClassLoader.getPlatformClassLoader()
                         || ClassSelection.isOffpool(type.getName()))
                 .type(type -> selection.selects(type.getName()))
-                .transform((builder, type, loader, module, domain) -> builder.visit(visitor))
+                .transform((builder, type, loader, module, domain) -> helpers.isEmpty() ? builder.visit(visitor)
+                        : builder.visit(visitor).visit(helperCalls))
                 .installOn(inst);
     }
 
@@ -130,6 +155,50 @@ final class Instrumenter {
             return false; // the caller says so, and small buffers take the per-buffer path
         }
         return javaBase.isExported("sun.nio.ch", runtime);
+    }
+
+    /**
+     * Adds {@link UnsafeCleanerAdvice} to the start of {@code sun.misc.Unsafe.invokeCleaner(ByteBuffer)}, so that
+     * every call frees a redirected buffer, however it is made: call sites that the substitution would rewrite, and
+     * calls through reflection or a {@code MethodHandle}, which no call-site rewrite sees. The JDK's class gets the
+     * lines inlined (a retransformation: method bodies only) and reads the runtime's module, where
+     * {@code BufferRedirect} is.
+     *
+     * @return true if the JDK's method now frees redirected buffers; false (said on standard error) if it could not
+     *         be changed, in which case call sites of {@code invokeCleaner} are rewritten instead
+     */
+    private static boolean adviseUnsafeInvokeCleaner(Instrumentation inst) {
+        Class<?> unsafe = sun.misc.Unsafe.class;
+        Module runtime = BufferRedirect.class.getModule();
+        AtomicInteger failures = new AtomicInteger();
+        try {
+            if (!unsafe.getModule().canRead(runtime)) {
+                inst.redefineModule(unsafe.getModule(), Set.of(runtime), Map.of(), Map.of(), Set.of(), Map.of());
+            }
+            new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED))
+                    .disableClassFormatChanges()
+                    .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+                    .with(new AgentBuilder.Listener.Adapter() {
+                        @Override
+                        public void onError(String typeName, ClassLoader classLoader, JavaModule module,
+                                            boolean loaded, Throwable throwable) {
+                            failures.incrementAndGet();
+                            System.err.println("offpool agent: sun.misc.Unsafe.invokeCleaner keeps the JDK's code ("
+                                    + throwable + "); only its direct call sites free redirected buffers");
+                        }
+                    })
+                    .ignore(none())
+                    .type(named("sun.misc.Unsafe"))
+                    .transform((builder, type, loader, module, domain) -> builder.visit(
+                            Advice.to(UnsafeCleanerAdvice.class).on(named("invokeCleaner")
+                                    .and(takesArguments(ByteBuffer.class)))))
+                    .installOn(inst);
+        } catch (RuntimeException e) {
+            System.err.println("offpool agent: sun.misc.Unsafe.invokeCleaner keeps the JDK's code (" + e
+                    + "); only its direct call sites free redirected buffers");
+            return false;
+        }
+        return failures.get() == 0;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.offpool.agent.install;
 
+import dev.offpool.agent.redirect.BufferRedirect;
 import dev.offpool.agent.redirect.CallSites;
 import dev.offpool.agent.redirect.SiteId;
 import net.bytebuddy.asm.MemberSubstitution.Substitution.Chain.Step.ForDelegation.OffsetMapping;
@@ -11,6 +12,7 @@ import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.implementation.bytecode.constant.IntegerConstant;
 
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -22,10 +24,19 @@ import java.util.stream.Collectors;
  */
 final class SiteIdBinding extends OffsetMapping.Factory.AbstractBase<SiteId> {
     private final Function<String, CallSites.Forced> forced;
+    private final Set<String> helpers;
+    private final boolean helperCalls;
 
-    /** @param forced the mode the user forced for a class, by its binary name */
-    SiteIdBinding(Function<String, CallSites.Forced> forced) {
+    /**
+     * @param forced      the mode the user forced for a class, by its binary name
+     * @param helpers     the pass-through helpers, as {@code internal/ClassName.method}
+     * @param helperCalls true: the substituted calls are helper calls ({@link BufferRedirect#enterHelper}); false:
+     *                    {@code allocateDirect} calls
+     */
+    SiteIdBinding(Function<String, CallSites.Forced> forced, Set<String> helpers, boolean helperCalls) {
         this.forced = Objects.requireNonNull(forced, "forced");
+        this.helpers = Set.copyOf(helpers);
+        this.helperCalls = helperCalls;
     }
 
     @Override
@@ -41,11 +52,19 @@ final class SiteIdBinding extends OffsetMapping.Factory.AbstractBase<SiteId> {
         return (assigner, typing, instrumentedType, instrumentedMethod) ->
                 // Applied once per substituted call, in code order.
                 (substitutionTarget, parameters, result, current, handle, offsets, freeOffset) -> {
+                    String callee = helperCalls ? handle.getOwnerType().getInternalName() + '.' + handle.getName()
+                            : CallLines.ALLOCATE_DIRECT;
                     long call = CallLines.next(instrumentedMethod.getInternalName()
-                            + instrumentedMethod.getDescriptor());
+                            + instrumentedMethod.getDescriptor(), callee);
                     String className = instrumentedType.getName();
-                    int site = CallSites.register(className, describe(instrumentedMethod), (int) (call >>> 32),
-                            (int) call, forced.apply(className));
+                    String method = describe(instrumentedMethod);
+                    if (helperCalls) {
+                        method += " -> " + handle.getOwnerType().getSimpleName() + '.' + handle.getName();
+                    }
+                    boolean inHelper = helpers.contains(instrumentedType.getInternalName() + '.'
+                            + instrumentedMethod.getInternalName());
+                    int site = CallSites.register(className, method, (int) (call >>> 32), (int) call,
+                            forced.apply(className), inHelper);
                     return IntegerConstant.forValue(site);
                 };
     }

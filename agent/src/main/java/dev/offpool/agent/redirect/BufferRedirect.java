@@ -40,6 +40,29 @@ public final class BufferRedirect {
      * @throws NullPointerException     if either is null, as the original call would
      * @throws IllegalArgumentException from the JDK's method, for a heap buffer, a slice or a duplicate
      */
+    /**
+     * Runs just before an instrumented call of a pass-through helper (agent option {@code passThrough}, Jetty's
+     * {@code BufferUtil.allocate} by default): the helper's own redirected {@code allocateDirect} then counts its
+     * buffer at this caller's site, and decides its mode by it.
+     *
+     * @param site the calling site's id
+     */
+    public static void enterHelper(@SiteId int site) {
+        Redirector.callerSite(site);
+    }
+
+    /**
+     * What {@code sun.misc.Unsafe.invokeCleaner(buffer)} does first when the agent has added it to the JDK's method
+     * (so every call reaches it, a {@code MethodHandle}'s too): frees a redirected root buffer.
+     *
+     * @param buffer the method's argument, any buffer or null
+     * @return true if the JDK's body must be skipped: the agent freed the buffer, or it was a slab buffer freed
+     *         already; false for null, heap buffers, the JDK's buffers and views, which the JDK's body takes as ever
+     */
+    public static boolean cleanedByAgent(ByteBuffer buffer) {
+        return buffer != null && buffer.isDirect() && Redirector.isStarted() && Redirector.active().clean(buffer);
+    }
+
     @SuppressWarnings("removal")
     public static void invokeCleaner(ByteBuffer buffer, @CallReceiver sun.misc.Unsafe unsafe) {
         Objects.requireNonNull(unsafe);

@@ -40,7 +40,7 @@ public final class CallSites {
 
     private static final Map<String, Integer> idsByKey = new HashMap<>(); // guarded by CallSites.class
     /** Index = site id; slot 0 is for calls whose site is unknown. Replaced whole when a site is added. */
-    private static volatile SiteCounters[] sites = {new SiteCounters("(unknown)", "(unknown)", -1, Forced.NO)};
+    private static volatile SiteCounters[] sites = {new SiteCounters("(unknown)", "(unknown)", -1, Forced.NO, false)};
 
     private CallSites() {
     }
@@ -57,7 +57,26 @@ public final class CallSites {
      * @return the site's id, a small positive number
      * @throws NullPointerException if a name or {@code forced} is null
      */
-    public static synchronized int register(String className, String method, int ordinal, int line, Forced forced) {
+    public static int register(String className, String method, int ordinal, int line, Forced forced) {
+        return register(className, method, ordinal, line, forced, false);
+    }
+
+    /**
+     * Registers a call site, or finds it, telling whether it is in a pass-through helper: a method such as Jetty's
+     * {@code BufferUtil.allocateDirect(int)} that allocates on its callers' behalf, whose buffers are counted at
+     * the instrumented caller that called it ({@link BufferRedirect#enterHelper}).
+     *
+     * @param className   the binary name of the class whose method makes the call
+     * @param method      the method's name and parameter types; for a helper's caller, also the helper it calls
+     * @param ordinal     the call's place among the method's calls of the same callee, from 0
+     * @param line        the call's source line, or -1 if the class has no line numbers
+     * @param forced      the mode the user forced for the class, if any
+     * @param passThrough true if the method is a pass-through helper
+     * @return the site's id, a small positive number
+     * @throws NullPointerException if a name or {@code forced} is null
+     */
+    public static synchronized int register(String className, String method, int ordinal, int line, Forced forced,
+                                            boolean passThrough) {
         String key = className + '#' + method + '#' + ordinal;
         Integer known = idsByKey.get(key);
         if (known != null) {
@@ -65,7 +84,7 @@ public final class CallSites {
         }
         SiteCounters[] grown = Arrays.copyOf(sites, sites.length + 1);
         int id = sites.length;
-        grown[id] = new SiteCounters(className, method, line, forced);
+        grown[id] = new SiteCounters(className, method, line, forced, passThrough);
         sites = grown;
         idsByKey.put(key, id);
         return id;
@@ -160,6 +179,8 @@ public final class CallSites {
         final String method;
         final int line;
         final Forced forced;
+        /** True for a call in a pass-through helper: its buffers are counted at the helper's caller, if known. */
+        final boolean passThrough;
         /** The mode: true while the site's buffers come from the pools. Written by {@link SitePolicy} only. */
         volatile boolean redirected;
         /** Why the site has its mode, for the report. */
@@ -174,7 +195,8 @@ public final class CallSites {
         /** {@link SitePolicy}'s, on the release thread only: tracked allocations at the last GC epochs. */
         final long[] trackedAtEpoch = new long[SitePolicy.COHORT_EPOCHS + 1];
 
-        SiteCounters(String className, String method, int line, Forced forced) {
+        SiteCounters(String className, String method, int line, Forced forced, boolean passThrough) {
+            this.passThrough = passThrough;
             this.className = className;
             this.method = method;
             this.line = line;

@@ -101,6 +101,9 @@ public final class Redirector {
      */
     private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
+    /** The site of the instrumented call of a pass-through helper under way on this thread, or 0. */
+    private static final ThreadLocal<int[]> CALLER_SITE = ThreadLocal.withInitial(() -> new int[1]);
+
     private static RedirectConfig startConfig; // written once by start(), before Active is initialized
     private static volatile boolean started;
 
@@ -181,6 +184,16 @@ public final class Redirector {
         return redirector;
     }
 
+    /**
+     * Notes that this thread calls a pass-through helper from {@code site}: the helper's next redirected
+     * allocation on this thread is counted there.
+     *
+     * @param site the calling site's id
+     */
+    static void callerSite(int site) {
+        CALLER_SITE.get()[0] = site;
+    }
+
     /** {@return true once {@link #start} has run} */
     public static boolean isStarted() {
         return started;
@@ -224,6 +237,14 @@ public final class Redirector {
             return ByteBuffer.allocateDirect(capacity);
         }
         CallSites.SiteCounters counters = CallSites.site(site);
+        if (counters.passThrough) {
+            int[] caller = CALLER_SITE.get();
+            if (caller[0] > 0) {
+                site = caller[0];
+                counters = CallSites.site(site);
+                caller[0] = 0;
+            }
+        }
         if (!counters.redirected) {
             return keptOnJdk(capacity, site, counters);
         }
