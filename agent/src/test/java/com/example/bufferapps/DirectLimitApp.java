@@ -13,7 +13,8 @@ import static com.example.bufferapps.Checks.check;
  * {@code -XX:MaxDirectMemorySize=16m}. {@code hold}: buffers of 64 KiB that stay live get the JDK's
  * {@code OutOfMemoryError} after at most 16 MiB. {@code churn}: 256 MiB of 64 KiB buffers dropped at once never
  * pass the limit (the dead ones come back, by the GC if need be). {@code tiny N}: with
- * {@code -XX:MaxDirectMemorySize=N}, N buffers of one byte fit and one more does not.
+ * {@code -XX:MaxDirectMemorySize=N}, N buffers of one byte fit and one more does not. {@code pageAligned}: with
+ * {@code -Dsun.nio.PageAlignDirectMemory=true} buffers are the JDK's, page-aligned.
  */
 public final class DirectLimitApp {
     private DirectLimitApp() {
@@ -24,6 +25,8 @@ public final class DirectLimitApp {
             case "hold" -> hold();
             case "churn" -> churn();
             case "tiny" -> tiny(Integer.parseInt(args[1]));
+            case "pageAligned" -> pageAligned();
+            case "address" -> address();
             default -> throw new IllegalArgumentException(args[0]);
         }
         Checks.finish();
@@ -55,6 +58,30 @@ public final class DirectLimitApp {
         }
         check("churnNeverPassesTheLimit", Redirects.stats().refusedAtLimit() == 0
                 && Redirects.stats().fellBack() == 0 && Redirects.stats().redirected() == 4096, Redirects.stats());
+    }
+
+    /** Run with {@code --add-exports java.base/sun.nio.ch=ALL-UNNAMED}, as libraries that read it are. */
+    private static void address() {
+        for (int bytes : new int[] {64, 4096, 100_000}) {
+            ByteBuffer buffer = ByteBuffer.allocateDirect(bytes);
+            long address;
+            try {
+                address = (long) Class.forName("sun.nio.ch.DirectBuffer").getMethod("address").invoke(buffer);
+            } catch (ReflectiveOperationException e) {
+                check("directBufferAddressWorksAt" + bytes, false, e.getCause() == null ? e : e.getCause());
+                continue;
+            }
+            check("directBufferAddressWorksAt" + bytes, Redirects.isRedirected(buffer)
+                    && address == java.lang.foreign.MemorySegment.ofBuffer(buffer).address(), address);
+        }
+    }
+
+    private static void pageAligned() {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(100);
+        long address = java.lang.foreign.MemorySegment.ofBuffer(buffer).address();
+        check("pageAlignedBuffersAreTheJdks", !Redirects.isRedirected(buffer) && address % 4096 == 0, address);
+        check("theReportSaysWhy", Redirects.report().contains("nothing is redirected: -Dsun.nio.PageAlignDirectMemory"),
+                Redirects.report());
     }
 
     private static void tiny(int limit) {

@@ -33,8 +33,8 @@ class AgentStartupIT {
         assertTrue(Pattern.compile("# direct buffers redirected +=  +10\\n").matcher(report).find(), report);
         assertTrue(Pattern.compile("# bytes held by redirected buffers +=  +10,000\\n").matcher(report).find(),
                 report);
-        assertTrue(Pattern.compile(" +10 +10,000 +10,000 +10  com\\.example\\.bufferapps\\.ReportApp\\.holdMessage"
-                + "\\(int\\)\\n").matcher(report).find(), report);
+        assertTrue(Pattern.compile(" +10 +10,000 +10,000 +10 +0  com\\.example\\.bufferapps\\.ReportApp\\.holdMessage"
+                + "\\(int\\):\\d+\\n +redirected").matcher(report).find(), report);
         assertTrue(report.contains("page source mmap"), report);
     }
 
@@ -137,6 +137,37 @@ class AgentStartupIT {
 
     @Test
     void attachingToARunningJvmRedirectsFromThenOn() throws Exception {
+        attachAndCheck(pid -> {
+            VirtualMachine vm = VirtualMachine.attach(pid);
+            try {
+                vm.loadAgent(ForkedJvm.AGENT_JAR.toString(), "report=0");
+            } finally {
+                vm.detach();
+            }
+        });
+    }
+
+    /** The README's command, as printed: {@code jcmd <pid> JVMTI.agent_load /path/to/offpool-agent.jar report:0}. */
+    @Test
+    void theReadmesJcmdAttachCommandWorks() throws Exception {
+        attachAndCheck(pid -> {
+            Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+            Process run = new ProcessBuilder(jcmd.toString(), pid, "JVMTI.agent_load", ForkedJvm.AGENT_JAR.toString(),
+                    "report:0").redirectErrorStream(true).start();
+            String printed = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(run.waitFor(60, TimeUnit.SECONDS), printed);
+            assertEquals(0, run.exitValue(), printed);
+            assertTrue(printed.contains("return code: 0"), printed);
+        });
+    }
+
+    /** How a test attaches the agent to the JVM with this pid. */
+    @FunctionalInterface
+    private interface Attach {
+        void to(String pid) throws Exception;
+    }
+
+    private static void attachAndCheck(Attach attach) throws Exception {
         Process process = new ProcessBuilder(ForkedJvm.app().withoutAgent()
                 .jvmOption("-XX:+EnableDynamicAgentLoading").command("com.example.bufferapps.AttachApp"))
                 .redirectErrorStream(true).start();
@@ -147,12 +178,7 @@ class AgentStartupIT {
             assertNotNull(ready, "the app ended before it was ready");
             Matcher pid = Pattern.compile("READY (\\d+)").matcher(ready);
             assertTrue(pid.find(), ready);
-            VirtualMachine vm = VirtualMachine.attach(pid.group(1));
-            try {
-                vm.loadAgent(ForkedJvm.AGENT_JAR.toString(), "report=0");
-            } finally {
-                vm.detach();
-            }
+            attach.to(pid.group(1));
             try (Writer in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8)) {
                 in.write("go\n");
             }

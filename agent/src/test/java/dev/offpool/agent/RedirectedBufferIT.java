@@ -75,6 +75,23 @@ class RedirectedBufferIT {
     }
 
     @Test
+    void directBufferAddressWorksOnRedirectedBuffersOfEverySize() {
+        ForkedJvm.app().jvmOption("--add-exports=java.base/sun.nio.ch=ALL-UNNAMED").agentOptions("maxBytes=128k")
+                .run("com.example.bufferapps.DirectLimitApp", "address").assertChecksPass();
+    }
+
+    @Test
+    void aRecordsCallSitesAreRedirected() {
+        ForkedJvm.app().run("com.example.bufferapps.RecordApp").assertChecksPass();
+    }
+
+    @Test
+    void pageAlignedDirectMemoryIsTheJdks() {
+        ForkedJvm.app().jvmOption("-Dsun.nio.PageAlignDirectMemory=true")
+                .run("com.example.bufferapps.DirectLimitApp", "pageAligned").assertChecksPass();
+    }
+
+    @Test
     void anExplicitZeroLimitRefusesEveryBuffer() {
         ForkedJvm.app().jvmOption("-XX:MaxDirectMemorySize=0").run("com.example.bufferapps.DirectLimitApp", "tiny",
                 "0").assertChecksPass();

@@ -114,9 +114,10 @@ final class OsMemory {
         }
         long mappedBytes = byteSize + slack;
         long start = map(mappedBytes);
-        long aligned = (start + byteAlignment - 1) & -byteAlignment;
-        long headBytes = aligned - start;
-        long tailBytes = mappedBytes - headBytes - byteSize;
+        long[] trim = trim(start, mappedBytes, byteSize, byteAlignment);
+        long aligned = trim[0];
+        long headBytes = trim[1];
+        long tailBytes = trim[2];
         try {
             if (headBytes > 0) {
                 unmap(start, headBytes);
@@ -129,6 +130,21 @@ final class OsMemory {
             throw e;
         }
         return aligned;
+    }
+
+    /**
+     * Where the aligned mapping lies in an over-sized one, and what to unmap around it.
+     *
+     * @param start         the over-sized mapping's address, page-aligned
+     * @param mappedBytes   its length: {@code byteSize} plus the alignment's slack
+     * @param byteSize      the aligned mapping's length
+     * @param byteAlignment the alignment, a power of two
+     * @return the aligned address, the head's length (from {@code start}) and the tail's (after the aligned mapping)
+     */
+    static long[] trim(long start, long mappedBytes, long byteSize, long byteAlignment) {
+        long aligned = (start + byteAlignment - 1) & -byteAlignment;
+        long headBytes = aligned - start;
+        return new long[] {aligned, headBytes, mappedBytes - headBytes - byteSize};
     }
 
     /**

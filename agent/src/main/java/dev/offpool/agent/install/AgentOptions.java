@@ -50,7 +50,8 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
 
     /** Every key, its form and its default, as the error message lists them. */
     static final String USAGE = """
-            Options, as -javaagent:offpool-agent.jar=key=value,key=value or -Doffpool.agent.key=value:
+            Options, as -javaagent:offpool-agent.jar=key=value,key=value or -Doffpool.agent.key=value
+            (key:value is the same as key=value, and the form for jcmd <pid> JVMTI.agent_load JAR key:value):
               enabled=true|false                 redirect at all (default true)
               include=PATTERN[:PATTERN...]       classes whose call sites are redirected (default *)
               exclude=PATTERN[:PATTERN...]       classes left alone (default java.*:javax.*:jdk.*:sun.*:com.sun.*)
@@ -101,9 +102,11 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
         }
         if (agentArgs != null && !agentArgs.isBlank()) {
             for (String entry : agentArgs.split(",", -1)) {
-                int eq = entry.indexOf('=');
+                int eq = separator(entry);
                 if (eq <= 0) {
-                    throw new AgentOptionException("'" + entry + "' is not key=value");
+                    throw new AgentOptionException("'" + entry + "' is not key=value (the agent received '"
+                            + agentArgs + "'; jcmd's JVMTI.agent_load cuts its option at '=': write key:value"
+                            + " there, such as report:10s)");
                 }
                 put(values, entry.substring(0, eq).trim(), entry.substring(eq + 1).trim(), entry);
             }
@@ -154,6 +157,17 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
             return CallSites.Forced.JDK;
         }
         return ClassSelection.matchesAny(alwaysRedirect, className) ? CallSites.Forced.REDIRECT : CallSites.Forced.NO;
+    }
+
+    /**
+     * {@return where an option's key ends: at its first {@code =} or {@code :}, whichever comes first, or -1}
+     * {@code key:value} is the form that survives {@code jcmd <pid> JVMTI.agent_load}, whose parser takes
+     * {@code key=value} for one of its own arguments.
+     */
+    private static int separator(String entry) {
+        int eq = entry.indexOf('=');
+        int colon = entry.indexOf(':');
+        return eq < 0 ? colon : colon < 0 ? eq : Math.min(eq, colon);
     }
 
     private static void put(Map<String, String> values, String key, String value, String as) {

@@ -29,6 +29,8 @@ final class CallLines {
 
     /** Per method ({@code name + descriptor}) and callee: the line of each call in code order, -1 where unknown. */
     private final Map<String, List<Integer>> lines = new HashMap<>();
+    /** True if ASM could not read the class: then every method is visited, as if the lines were unknown. */
+    private boolean unreadable;
     /** Per method: the calls handed out so far. */
     private final Map<String, Integer> taken = new HashMap<>();
 
@@ -55,6 +57,7 @@ final class CallLines {
             new ClassReader(classFile).accept(calls.new Reader(), ClassReader.SKIP_FRAMES);
         } catch (RuntimeException e) {
             calls.lines.clear(); // malformed for ASM: the sites get no lines, Byte Buddy decides the rest
+            calls.unreadable = true;
         }
         CURRENT.set(calls);
     }
@@ -62,6 +65,28 @@ final class CallLines {
     /** Forgets the calling thread's class. */
     static void end() {
         CURRENT.remove();
+    }
+
+    /**
+     * {@return true if the method, by {@code name + descriptor}, makes a call this class tracks, or if the class being
+     * transformed is unknown} Byte Buddy then leaves the other methods' code unvisited: a record's
+     * {@code toString}, {@code equals} and {@code hashCode} (the {@code ObjectMethods} bootstrap, which Byte Buddy's
+     * member substitution cannot read) among them.
+     *
+     * @param method the method's name and descriptor
+     */
+    static boolean calls(String method) {
+        CallLines calls = CURRENT.get();
+        if (calls == null) {
+            return true;
+        }
+        String prefix = method + ' ';
+        for (String key : calls.lines.keySet()) {
+            if (key.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return calls.unreadable;
     }
 
     /**
@@ -104,6 +129,13 @@ final class CallLines {
                 @Override
                 public void visitMethodInsn(int opcode, String owner, String called, String calledDescriptor,
                                             boolean isInterface) {
+                    if (opcode == Opcodes.INVOKEVIRTUAL && owner.equals("sun/misc/Unsafe")
+                            && called.equals("invokeCleaner")) {
+                        // Not a site; noted so the method is visited where call sites of invokeCleaner are rewritten.
+                        lines.computeIfAbsent(method + " sun/misc/Unsafe.invokeCleaner", m -> new ArrayList<>())
+                                .add(line);
+                        return;
+                    }
                     if (opcode != Opcodes.INVOKESTATIC) {
                         return;
                     }

@@ -1,5 +1,6 @@
 package dev.offpool.agent.install;
 
+import dev.offpool.agent.redirect.Redirector;
 import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
 
 import java.lang.instrument.IllegalClassFormatException;
@@ -34,6 +35,7 @@ final class ConstantPoolFilter extends ResettableClassFileTransformer.WithDelega
     public byte[] transform(ClassLoader loader, String className, Class<?> classBeingRedefined,
                             ProtectionDomain protectionDomain, byte[] classFile)
             throws IllegalClassFormatException {
+        noteNetty(className);
         if (!mayCallRedirected(classFile)) {
             return null;
         }
@@ -49,6 +51,7 @@ final class ConstantPoolFilter extends ResettableClassFileTransformer.WithDelega
     public byte[] transform(Module module, ClassLoader loader, String className, Class<?> classBeingRedefined,
                             ProtectionDomain protectionDomain, byte[] classFile)
             throws IllegalClassFormatException {
+        noteNetty(className);
         if (!mayCallRedirected(classFile)) {
             return null;
         }
@@ -60,6 +63,16 @@ final class ConstantPoolFilter extends ResettableClassFileTransformer.WithDelega
             CallLines.end();
         }
     }
+
+    /** Tells the runtime once that Netty's buffer classes are here, for the report's note. */
+    private static void noteNetty(String className) {
+        if (!nettySeen && className != null && className.startsWith("io/netty/buffer/")) {
+            nettySeen = true;
+            Redirector.nettyLoaded();
+        }
+    }
+
+    private static volatile boolean nettySeen;
 
     private boolean mayCallRedirected(byte[] classFile) {
         if (classFile == null) {

@@ -15,6 +15,7 @@ import net.bytebuddy.dynamic.DynamicType;
 import net.bytebuddy.dynamic.scaffold.TypeValidation;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
 import net.bytebuddy.matcher.ElementMatcher;
+import net.bytebuddy.matcher.ElementMatchers;
 import net.bytebuddy.utility.JavaModule;
 
 import java.lang.instrument.Instrumentation;
@@ -80,6 +81,10 @@ final class Instrumenter {
                 options.reportIntervalMillis(), options.reportTo(),
                 "allocate".equals(System.getProperty("offpool.agentFault")), options.jmx(), options.map());
         Redirector.start(config);
+        // Byte Buddy's nexus (for initializers of generated classes, which this agent never makes) reaches for
+        // sun.misc.Unsafe when it starts, and JDK 24+ warns about that. The shade plugin relocates this constant
+        // with the rest of Byte Buddy, so the property names the agent's copy only, never the application's.
+        System.setProperty("net.bytebuddy.nexus.disabled", "true");
         boolean cleanerInJdk = options.honourInvokeCleaner() && adviseUnsafeInvokeCleaner(inst);
 
         Set<String> helpers = options.passThroughInternalNames();
@@ -103,7 +108,10 @@ final class Instrumenter {
                                     Assigner.Typing.STATIC, MemberSubstitution.Source.SUBSTITUTED_ELEMENT, false))
                             .to(entryPoint("invokeCleaner", ByteBuffer.class, sun.misc.Unsafe.class)));
         }
-        var visitor = substitution.on(any());
+        // Only the methods that make a call to rewrite are visited (CallLines read them from the class bytes).
+        ElementMatcher.Junction<MethodDescription> calling = ElementMatchers.<MethodDescription>any()
+                .and(method -> CallLines.calls(method.getInternalName() + method.getDescriptor()));
+        var visitor = substitution.on(calling);
         // A helper's caller notes its site just before the call; a helper calling a helper keeps the outer caller's.
         var helperCalls = MemberSubstitution.relaxed()
                 .method(helper)
@@ -111,12 +119,8 @@ final class Instrumenter {
                                 .bind(new SiteIdBinding(options::forcedFor, helpers, true))
                                 .to(entryPoint("enterHelper", int.class)),
                         MemberSubstitution.Substitution.Chain.Step.OfOriginalExpression.INSTANCE)
-                .on(not(helper));
+                .on(not(helper).and(calling));
         ClassSelection selection = options.selection();
-        // Byte Buddy's nexus (for initializers of generated classes, which this agent never makes) reaches for
-        // sun.misc.Unsafe when it starts, and JDK 24+ warns about that. The shade plugin relocates this constant
-        // with the rest of Byte Buddy, so the property names the agent's copy only, never the application's.
-        System.setProperty("net.bytebuddy.nexus.disabled", "true");
         new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED).ignore(none()))
                 .disableClassFormatChanges()
                 // Before main nothing selected is loaded yet; after an attach the selected classes are rewritten.
@@ -178,6 +182,8 @@ final class Instrumenter {
             new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED))
                     .disableClassFormatChanges()
                     .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+                    // Inlined advice needs no class injected beside the JDK's, so no injection (and no Unsafe probe).
+                    .with(AgentBuilder.InjectionStrategy.Disabled.INSTANCE)
                     .with(new AgentBuilder.Listener.Adapter() {
                         @Override
                         public void onError(String typeName, ClassLoader classLoader, JavaModule module,

@@ -40,8 +40,15 @@ public final class RedirectReport {
         line(out, "# JDK direct-memory limit (bytes)", stats.limitBytes());
         line(out, "# JDK direct memory reserved (bytes)", JdkDirectMemory.reservedCapacityBytes());
         line(out, "# GCs seen by the site policy", redirector.gcEpochs());
-        if (!JdkDirectMemory.available()) {
-            out.append("nothing is redirected: ").append(JdkDirectMemory.unavailableBecause()).append('\n');
+        if (redirector.notRedirecting() != null) {
+            out.append("nothing is redirected: ").append(redirector.notRedirecting()).append('\n');
+        }
+        if (Redirector.isNettyLoaded()) {
+            out.append("note: Netty is loaded. Its default allocators make direct buffers through Unsafe or the FFM\n"
+                    + "  linker, not ByteBuffer.allocateDirect, so the agent sees none of them; only with\n"
+                    + "  -Dio.netty.noUnsafe=false --sun-misc-unsafe-memory-access=allow"
+                    + " -Dio.netty.allocator.type=unpooled\n"
+                    + "  does Netty call allocateDirect (agent/README.md, \"What is caught\").\n");
         }
         Throwable error = redirector.firstInternalError();
         if (error != null) {

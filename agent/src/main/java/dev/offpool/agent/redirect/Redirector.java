@@ -104,6 +104,9 @@ public final class Redirector {
     /** The site of the instrumented call of a pass-through helper under way on this thread, or 0. */
     private static final ThreadLocal<int[]> CALLER_SITE = ThreadLocal.withInitial(() -> new int[1]);
 
+    /** True once a class of Netty's buffer package was loaded (for the report's note on Netty's allocators). */
+    private static volatile boolean nettyLoaded;
+
     private static RedirectConfig startConfig; // written once by start(), before Active is initialized
     private static volatile boolean started;
 
@@ -115,8 +118,16 @@ public final class Redirector {
     private final int minBytes;
     private final int maxBytes;
     private final boolean sites;
-    /** False if the JDK's budget is out of reach: then nothing is redirected (see {@link JdkDirectMemory}). */
-    private final boolean budget = JdkDirectMemory.available();
+    /**
+     * Why nothing is redirected, or null: the JDK's budget is out of reach ({@link JdkDirectMemory}), or the JDK was
+     * asked for page-aligned direct buffers ({@code -Dsun.nio.PageAlignDirectMemory=true}), which pool blocks are
+     * not.
+     */
+    private final String notRedirecting = !JdkDirectMemory.available() ? JdkDirectMemory.unavailableBecause()
+            : pageAlignedDirectMemory()
+            ? "-Dsun.nio.PageAlignDirectMemory=true asks for page-aligned direct buffers: the JDK's path serves them"
+            : null;
+    private final boolean budget = notRedirecting == null;
     private final boolean regionScope;
     private final boolean injectFault;
     /** Requests up to this are slab buffers; 0 when slabs are off (the option, or no way to tell roots from views). */
@@ -192,6 +203,16 @@ public final class Redirector {
      */
     static void callerSite(int site) {
         CALLER_SITE.get()[0] = site;
+    }
+
+    /** Notes that Netty's buffer classes are in this JVM. Called by the agent's class-file filter. */
+    public static void nettyLoaded() {
+        nettyLoaded = true;
+    }
+
+    /** {@return true if a class of Netty's buffer package was loaded} */
+    static boolean isNettyLoaded() {
+        return nettyLoaded;
     }
 
     /** {@return true once {@link #start} has run} */
@@ -578,6 +599,26 @@ public final class Redirector {
     /** {@return every call site that allocated, most live bytes first (then most allocations)} */
     public List<RedirectSource.Site> sites() {
         return CallSites.snapshot(slabs == null ? sink -> { } : slabs::pendingSites);
+    }
+
+    /**
+     * {@return true if the JVM was started with {@code -Dsun.nio.PageAlignDirectMemory=true}} The JDK takes the
+     * property out of the system properties at start-up (it keeps it in {@code jdk.internal.misc.VM}), so the
+     * command line is where it can still be read.
+     */
+    private static boolean pageAlignedDirectMemory() {
+        String value = null;
+        for (String argument : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (argument.startsWith("-Dsun.nio.PageAlignDirectMemory=")) {
+                value = argument.substring(argument.indexOf('=') + 1); // the last one wins, as for any -D
+            }
+        }
+        return "true".equals(value);
+    }
+
+    /** {@return why nothing is redirected, or null if buffers are} */
+    public String notRedirecting() {
+        return notRedirecting;
     }
 
     /** {@return the first internal error seen, or null} For the report: a fallback should say why. */

@@ -101,6 +101,14 @@ class AgentOptionsTest {
     }
 
     @Test
+    void keyColonValueIsKeyEqualsValueForJcmd() {
+        AgentOptions options = parse("report:10s,include:com.acme.*:org.x.Y,reportTo=/tmp/a:b");
+        assertEquals(10_000, options.reportIntervalMillis());
+        assertEquals(List.of("com.acme.*", "org.x.Y"), options.selection().include());
+        assertEquals("/tmp/a:b", options.reportTo(), "the first separator ends the key");
+    }
+
+    @Test
     void malformedValuesAreRejectedNamingTheOptionAndListingEveryKey() {
         for (String[] bad : new String[][] {
                 {"minBytes=abc", "bad option 'minBytes=abc': not a size"},
@@ -114,7 +122,9 @@ class AgentOptionsTest {
                 {"reportTo=", "bad option 'reportTo=': empty"},
                 {"bufferScope=chunk", "bad option 'bufferScope=chunk': not one of global, region"},
                 {"limits=1", "unknown key 'limits'"},
-                {"sites", "'sites' is not key=value"}}) {
+                {"sites", "'sites' is not key=value (the agent received 'sites'; jcmd"},
+                {"passThrough=Foo", "helper 'Foo': not CLASS.METHOD"},
+                {"passThrough=a.B.*", "no '*' in a helper's name"}}) {
             AgentOptionException e = assertThrows(AgentOptionException.class, () -> parse(bad[0]), bad[0]);
             assertTrue(e.getMessage().contains(bad[1]), e.getMessage());
             assertTrue(e.getMessage().contains("honourInvokeCleaner=true|false"), e.getMessage());
