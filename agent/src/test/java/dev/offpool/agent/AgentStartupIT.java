@@ -161,6 +161,38 @@ class AgentStartupIT {
         });
     }
 
+    /** A running agent writes its report when the jar is attached again with {@code report:now}, through jcmd. */
+    @Test
+    void attachingAgainWithReportNowWritesTheReport() throws Exception {
+        Process process = new ProcessBuilder(ForkedJvm.app().jvmOption("-XX:+EnableDynamicAgentLoading")
+                .command("com.example.bufferapps.AttachApp", "refused")).redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8));
+            String ready = out.readLine();
+            while (ready != null && !ready.startsWith("READY")) {
+                ready = out.readLine();
+            }
+            assertNotNull(ready, "the app ended before it was ready");
+            Matcher pid = Pattern.compile("READY (\\d+)").matcher(ready);
+            assertTrue(pid.find(), ready);
+            Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+            Process run = new ProcessBuilder(jcmd.toString(), pid.group(1), "JVMTI.agent_load",
+                    ForkedJvm.AGENT_JAR.toString(), "report:now").redirectErrorStream(true).start();
+            String printed = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(run.waitFor(60, TimeUnit.SECONDS), printed);
+            assertTrue(printed.contains("return code: 0"), printed);
+            StringBuilder report = new StringBuilder();
+            for (String line = out.readLine(); line != null && !line.startsWith("class "); line = out.readLine()) {
+                report.append(line).append('\n');
+            }
+            assertTrue(report.toString().contains("=== offpool agent report (on request) ==="), report::toString);
+            assertTrue(report.toString().contains("AttachApp.allocate(int):"), report::toString);
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
     /** How a test attaches the agent to the JVM with this pid. */
     @FunctionalInterface
     private interface Attach {

@@ -228,6 +228,11 @@ final class Instrumenter {
         return javaBase.isOpen("java.nio", runtime);
     }
 
+    /** Has the running agent write its report now ({@code report=now}). */
+    static void reportNow() {
+        Redirector.reportNow();
+    }
+
     private static java.lang.reflect.Method entryPoint(String name, Class<?>... parameters) {
         try {
             return BufferRedirect.class.getMethod(name, parameters);

@@ -59,7 +59,26 @@ public final class OffPoolAgent {
      * @throws IllegalStateException    if the agent runs in this JVM already
      */
     public static void agentmain(String agentArgs, Instrumentation inst) {
+        if (agentArgs != null && (agentArgs.strip().equals("report=now") || agentArgs.strip().equals("report:now"))) {
+            reportNow();
+            return;
+        }
         start(AgentOptions.parse(agentArgs, System.getProperties()), inst, true);
+    }
+
+    /**
+     * {@code report=now} (or {@code report:now}, as jcmd needs it) alone: the running agent writes its report now,
+     * where its periodic reports go. Only then is the runtime reached, which an earlier start put on the bootstrap
+     * class path.
+     *
+     * @throws IllegalStateException if no agent runs in this JVM
+     */
+    private static void reportNow() {
+        if (!RuntimeJar.isOnBootstrapPath()) {
+            throw new IllegalStateException("offpool agent: report=now asks the running agent for its report, and"
+                    + " no agent runs in this JVM; attach it first without report=now");
+        }
+        Instrumenter.reportNow();
     }
 
     private static void start(AgentOptions options, Instrumentation inst, boolean attached) {

@@ -45,7 +45,7 @@ final class RuntimeJar {
         }
     }
 
-    private static boolean isOnBootstrapPath() {
+    static boolean isOnBootstrapPath() {
         try {
             Class.forName(PROBE_CLASS, false, null);
             return true;

@@ -245,6 +245,10 @@ public final class CallSites {
             FELL_BACK.getAndAdd(this, 1L);
         }
 
+        long allocations() {
+            return allocations;
+        }
+
         long trackedAllocations() {
             return trackedAllocations;
         }

@@ -225,6 +225,18 @@ public final class Redirector {
         return Active.INSTANCE;
     }
 
+    /**
+     * Writes the report now, to {@code reportTo} (and the map, with {@code map=}), as a periodic report is written.
+     *
+     * @throws IllegalStateException if the agent has not started
+     */
+    public static void reportNow() {
+        if (!started || !ReportWriter.writeNow()) {
+            throw new IllegalStateException("offpool agent: report=now asks the running agent for its report, and"
+                    + " no agent runs in this JVM; attach it first without report=now");
+        }
+    }
+
     /** {@return the configuration it was started with} */
     public RedirectConfig config() {
         return config;

@@ -20,6 +20,8 @@ final class ReportWriter {
     private final Redirector redirector;
     private final String destination;
     private final String mapTo;
+    /** The running agent's writer, for {@link #writeNow}; set once by {@link #start}. */
+    private static volatile ReportWriter running;
     private volatile boolean failed;
     private volatile boolean mapFailed;
 
@@ -31,6 +33,7 @@ final class ReportWriter {
 
     static void start(Redirector redirector, RedirectConfig config) {
         ReportWriter writer = new ReportWriter(redirector, config.reportTo(), config.mapTo());
+        running = writer;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> writer.write("at exit"), "offpool-agent-exit-report"));
         long interval = config.reportIntervalMillis();
         if (interval > 0) {
@@ -45,6 +48,21 @@ final class ReportWriter {
                 }
             });
         }
+    }
+
+    /**
+     * Writes the report now, where the periodic ones go: what attaching the agent again with {@code report=now}
+     * asks for.
+     *
+     * @return false if the agent has not started
+     */
+    static boolean writeNow() {
+        ReportWriter writer = running;
+        if (writer == null) {
+            return false;
+        }
+        writer.write("on request");
+        return true;
     }
 
     // The page is written whole to a temporary file beside the target, then moved over it, so a browser reloading it

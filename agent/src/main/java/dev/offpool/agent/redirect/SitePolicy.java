@@ -58,10 +58,16 @@ final class SitePolicy {
 
     private static void decide(CallSites.SiteCounters site, long cohort) {
         if (site.trackedAllocations() == 0) {
-            site.reason = "redirected: its buffers are small and come from slabs, whatever they live";
+            if (site.allocations() > 0) {
+                site.reason = "redirected: its buffers are small and come from slabs, whatever they live";
+            }
             return;
         }
         if (cohort < MIN_COHORT) {
+            if (site.redirected) {
+                site.reason = "redirected: " + cohort + " of its buffers are from before the last " + COHORT_EPOCHS
+                        + " GCs, too few (under " + MIN_COHORT + ") to judge their lifetimes yet";
+            }
             return;
         }
         long live = Math.max(0, cohort - site.trackedFrees());
