@@ -9,6 +9,7 @@ import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.category.BarRenderer;
 import org.jfree.chart.renderer.category.StandardBarPainter;
@@ -31,7 +32,7 @@ import java.util.Locale;
 
 /**
  * The study's plots, drawn by JFreeChart into JFreeSVG's {@link SVGGraphics2D}: memory over time, the latency
- * distribution, and throughput by thread count. Each method returns a whole SVG document. A peer keeps its colour in
+ * distribution, throughput by thread count, and bars of figures such as the real servers' ratios. Each method returns a whole SVG document. A peer keeps its colour in
  * every plot (its place in {@link PeerOrder}); offpool's peers are drawn thicker.
  */
 final class Charts {
@@ -128,8 +129,38 @@ final class Charts {
             dataset.addValue(figure.allocationsPerSecond() / 1e6, threads + (threads == 1 ? " thread" : " threads"),
                     figure.run().peer());
         }
-        // Horizontal bars: the peers' names read across, as text, without rotation.
-        JFreeChart chart = ChartFactory.createBarChart(title, "peer", "million allocations per second", dataset,
+        return svg(bars(title, "peer", "million allocations per second", dataset));
+    }
+
+    /**
+     * {@return horizontal bars, one group per category (read across, as text), one bar per series}
+     *
+     * @param title      the chart's title
+     * @param valueLabel the value axis's label
+     * @param dataset    the values: rows are the series (up to three colours), columns the categories
+     */
+    static String bars(String title, String valueLabel, DefaultCategoryDataset dataset) {
+        return svg(bars(title, null, valueLabel, dataset));
+    }
+
+    /**
+     * {@return {@link #bars} of ratios, with a dashed line at 1 where the two sides are equal}
+     *
+     * @param title      the chart's title
+     * @param valueLabel the value axis's label, saying which side is divided by which
+     * @param dataset    the ratios: rows are the series (up to three colours), columns the categories
+     */
+    static String ratios(String title, String valueLabel, DefaultCategoryDataset dataset) {
+        JFreeChart chart = bars(title, null, valueLabel, dataset);
+        chart.getCategoryPlot().addRangeMarker(new ValueMarker(1, Color.BLACK, new BasicStroke(1.2f,
+                BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f)));
+        return svg(chart);
+    }
+
+    private static JFreeChart bars(String title, String categoryLabel, String valueLabel,
+                                   DefaultCategoryDataset dataset) {
+        // Horizontal bars: the categories' names read across, as text, without rotation.
+        JFreeChart chart = ChartFactory.createBarChart(title, categoryLabel, valueLabel, dataset,
                 PlotOrientation.HORIZONTAL, true, false, false);
         CategoryPlot plot = chart.getCategoryPlot();
         plot.setRangeAxisLocation(AxisLocation.BOTTOM_OR_RIGHT);
@@ -141,7 +172,7 @@ final class Charts {
         bars.setSeriesPaint(2, new Color(0x2ca02c));
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-        return svg(style(chart));
+        return style(chart);
     }
 
     private static XYLineAndShapeRenderer lines(List<RunData> runs) {
