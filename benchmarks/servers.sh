@@ -3,8 +3,8 @@
 # configurations each, every endpoint loaded by wrk over loopback, each run with and without the agent, interleaved,
 # each in a server JVM of its own; then renders the plots and figures.md.
 #
-#   benchmarks/servers.sh full                  the runs to quote, on a quiet machine: 3 rounds of 20 s (about 70 min)
-#   benchmarks/servers.sh quick                 smoke run: 1 round of 3 s (about 8 minutes); not numbers to quote
+#   benchmarks/servers.sh full                  the runs to quote, on a quiet machine: 3 rounds of 20 s (about 80 min)
+#   benchmarks/servers.sh quick                 smoke run: 1 round of 3 s (about 9 minutes); not numbers to quote
 #   benchmarks/servers.sh quick --only 'jetty-non-pooling-(16k|echo)'
 #                                               --only REGEX picks runs by <configuration>-<endpoint>
 #
@@ -41,15 +41,19 @@ if [[ $mode == quick ]]; then
 else
     rounds=3 warmup=5s duration=20s wrk_threads=2 connections=32
 fi
-configurations=(jetty-array jetty-non-pooling netty-default netty-unpooled)
+# docs/WORKLOADS.md, "Real servers", says what each is. Netty's allocator and where its memory comes from are chosen
+# by its system properties (NettyServer's javadoc): netty-unpooled is the configuration (no Unsafe: malloc
+# through the FFM linker), netty-unpooled-unsafe the one whose every buffer is a ByteBuffer.allocateDirect.
+configurations=(jetty-array jetty-non-pooling netty-default netty-unpooled netty-unpooled-unsafe)
 declare -A server_class=([jetty-array]=JettyServer [jetty-non-pooling]=JettyServer [netty-default]=NettyServer
-    [netty-unpooled]=NettyServer)
+    [netty-unpooled]=NettyServer [netty-unpooled-unsafe]=NettyServer)
 # Each configuration's own server options and JVM flags, the same with and without the agent.
 declare -A server_options=([jetty-array]="--pool array" [jetty-non-pooling]="--pool non-pooling" [netty-default]=""
-    [netty-unpooled]="")
+    [netty-unpooled]="" [netty-unpooled-unsafe]="")
 declare -A configuration_flags=([jetty-array]="" [jetty-non-pooling]=""
     [netty-default]="--sun-misc-unsafe-memory-access=allow"
-    [netty-unpooled]="-Dio.netty.noUnsafe=true -Dio.netty.allocator.type=unpooled")
+    [netty-unpooled]="-Dio.netty.noUnsafe=true -Dio.netty.allocator.type=unpooled"
+    [netty-unpooled-unsafe]="--sun-misc-unsafe-memory-access=allow -Dio.netty.allocator.type=unpooled")
 endpoints=(small 16k 1m echo direct16k)
 # The echo's request body, as Endpoint.ECHO says.
 echo_body_bytes=16384

@@ -42,13 +42,21 @@ import java.util.concurrent.TimeUnit;
  *     -cp benchmarks/target/benchmarks.jar dev.offpool.benchmarks.servers.NettyServer --port 0   # LISTENING <port>
  * }
  *
- * <p>The buffers come from Netty's default {@link ByteBufAllocator}, chosen by Netty's system properties, not here:
- * by default the pooled allocator, whose chunks Netty allocates and frees itself (through {@code Unsafe} where it may),
- * so no {@code ByteBuffer.allocateDirect} call is made per request; with {@code -Dio.netty.noUnsafe=true
- * -Dio.netty.allocator.type=unpooled} every direct buffer is a {@code ByteBuffer.allocateDirect}, the call the agent
- * redirects. Each GET response body is a new buffer from the allocator, filled with the pattern; {@code /direct16k}
- * wraps a direct buffer allocated for the response ({@link Endpoint#directBody()}); {@code /echo} answers with the
- * aggregated request body itself.
+ * <p>The buffers come from Netty's default {@link ByteBufAllocator}, chosen by Netty's system properties, not here
+ * ({@code -Dio.netty.allocator.type}: 4.2's default {@code adaptive}, or {@code unpooled}). Where the direct memory
+ * comes from is Netty's choice too, made once at start (Netty 4.2.20 on JDK 25, {@code PlatformDependent}):
+ * <ul>
+ * <li>{@code sun.misc.Unsafe} usable ({@code --sun-misc-unsafe-memory-access=allow}): {@code CleanerJava9}, which
+ *     allocates with {@code ByteBuffer.allocateDirect} (the call the agent redirects) and frees with
+ *     {@code Unsafe.invokeCleaner} through a {@code MethodHandle}: the adaptive allocator's chunks, or, unpooled,
+ *     every buffer;</li>
+ * <li>{@code -Dio.netty.noUnsafe=true}: {@code CleanerJava24Linker} ({@code malloc} and {@code free} through the FFM
+ *     linker) where native access is enabled, else {@code CleanerJava25} (one {@code Arena} per buffer): no
+ *     {@code allocateDirect} call at all.</li>
+ * </ul>
+ * Each GET response body is a new buffer from the allocator, filled with the pattern; {@code /direct16k} wraps a
+ * direct buffer allocated for the response ({@link Endpoint#directBody()}); {@code /echo} answers with the aggregated
+ * request body itself.
  */
 public final class NettyServer {
     /** Above the largest body clients send ({@link Endpoint#ECHO}). */

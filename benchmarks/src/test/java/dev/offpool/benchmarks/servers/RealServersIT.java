@@ -41,7 +41,11 @@ class RealServersIT {
     /** "No fallback storm": requests given back to the JDK's path stay below a tenth of the redirected ones. */
     private static final long MAX_FELL_BACK_PER_REDIRECTED = 10;
 
-    /** A server configuration of servers.sh whose buffers churn per request, so the agent redirects them. */
+    /**
+     * A server configuration of servers.sh whose buffers churn per request. Jetty's non-pooling buffers are
+     * {@code allocateDirect} calls the agent redirects; Netty without {@code Unsafe} takes its own buffers from
+     * {@code malloc} through the FFM linker, so there only the server's {@code /direct16k} buffers are redirected.
+     */
     record Server(String name, String mainClass, List<String> jvmFlags, List<String> options) {
         @Override
         public String toString() {
