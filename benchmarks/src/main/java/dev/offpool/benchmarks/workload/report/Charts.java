@@ -38,6 +38,10 @@ import java.util.Locale;
 final class Charts {
     static final int WIDTH = 960;
     static final int HEIGHT = 540;
+    /** Bar charts grow with their categories: so many pixels per bar, a gap per category, and the title, axis, legend. */
+    private static final int BAR_PIXELS = 8;
+    private static final int CATEGORY_GAP_PIXELS = 10;
+    private static final int CHART_MARGIN_PIXELS = 120;
     private static final double MIB = 1024.0 * 1024.0;
     private static final Color[] PALETTE = {
             new Color(0xd62728), new Color(0xff7f0e), new Color(0x8c564b), new Color(0xbcbd22),
@@ -140,7 +144,7 @@ final class Charts {
      * @param dataset    the values: rows are the series (up to three colours), columns the categories
      */
     static String bars(String title, String valueLabel, DefaultCategoryDataset dataset) {
-        return svg(bars(title, null, valueLabel, dataset));
+        return svg(bars(title, null, valueLabel, dataset), barsHeight(dataset));
     }
 
     /**
@@ -154,7 +158,7 @@ final class Charts {
         JFreeChart chart = bars(title, null, valueLabel, dataset);
         chart.getCategoryPlot().addRangeMarker(new ValueMarker(1, Color.BLACK, new BasicStroke(1.2f,
                 BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f)));
-        return svg(chart);
+        return svg(chart, barsHeight(dataset));
     }
 
     private static JFreeChart bars(String title, String categoryLabel, String valueLabel,
@@ -200,11 +204,21 @@ final class Charts {
     }
 
     private static String svg(JFreeChart chart) {
-        SVGGraphics2D graphics = new SVGGraphics2D(WIDTH, HEIGHT);
+        return svg(chart, HEIGHT);
+    }
+
+    private static String svg(JFreeChart chart, int height) {
+        SVGGraphics2D graphics = new SVGGraphics2D(WIDTH, height);
         // A fixed prefix instead of the default time-based one: the same data gives the same file.
         graphics.setDefsKeyPrefix("offpool");
-        chart.draw(graphics, new Rectangle(0, 0, WIDTH, HEIGHT));
+        chart.draw(graphics, new Rectangle(0, 0, WIDTH, height));
         return graphics.getSVGDocument();
+    }
+
+    /** {@return a height that leaves every bar a few pixels however many categories there are, at least HEIGHT} */
+    private static int barsHeight(DefaultCategoryDataset dataset) {
+        int pixelsPerCategory = BAR_PIXELS * dataset.getRowCount() + CATEGORY_GAP_PIXELS;
+        return Math.max(HEIGHT, CHART_MARGIN_PIXELS + pixelsPerCategory * dataset.getColumnCount());
     }
 
     /** Labels the distance-to-100% axis as percentiles: 2 is "50%", 10 "90%", 1000 "99.9%". */
