@@ -58,6 +58,7 @@ endpoints=(small 16k 1m echo direct16k)
 # The echo's request body, as Endpoint.ECHO says.
 echo_body_bytes=16384
 jvm_flags=(--enable-native-access=ALL-UNNAMED -Xms512m -Xmx512m)
+wrk_timeout=30s
 start_timeout_seconds=60
 stop_timeout_seconds=30
 
@@ -135,10 +136,11 @@ run_one() {
     local url="http://127.0.0.1:$port/$endpoint" body=0
     [[ $endpoint == echo ]] && body=$echo_body_bytes
     local wrk_ok=true
-    WRK_BODY_BYTES=$body wrk -t"$wrk_threads" -c"$connections" -d"$warmup" -s "$here/servers.lua" "$url" \
-        >"$out/$name.warmup.txt" 2>&1 || wrk_ok=false
-    $wrk_ok && { WRK_BODY_BYTES=$body wrk -t"$wrk_threads" -c"$connections" -d"$duration" --latency \
-        -s "$here/servers.lua" "$url" >"$out/$name.wrk.txt" 2>&1 || wrk_ok=false; }
+    # wrk drops a request slower than its timeout from the latencies (2 s by default): a long one keeps them all.
+    WRK_BODY_BYTES=$body wrk -t"$wrk_threads" -c"$connections" -d"$warmup" --timeout "$wrk_timeout" \
+        -s "$here/servers.lua" "$url" >"$out/$name.warmup.txt" 2>&1 || wrk_ok=false
+    $wrk_ok && { WRK_BODY_BYTES=$body wrk -t"$wrk_threads" -c"$connections" -d"$duration" --timeout "$wrk_timeout" \
+        --latency -s "$here/servers.lua" "$url" >"$out/$name.wrk.txt" 2>&1 || wrk_ok=false; }
     # VmHWM is the peak RSS of the whole life; VmRSS what the server holds at the end of the load.
     local peak_kib final_kib
     peak_kib=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)

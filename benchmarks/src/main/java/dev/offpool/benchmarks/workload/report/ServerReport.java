@@ -29,6 +29,13 @@ import java.util.function.ToDoubleFunction;
 public final class ServerReport {
     /** The runs' file servers.sh writes, one row per run. */
     public static final String RUNS_FILE = "runs.csv";
+    /** What the agent can see of Netty's buffers (docs/WORKLOADS.md, "Netty and the agent"), under the table. */
+    static final String NETTY_NOTE = "Netty 4.2 on JDK 25: with `Unsafe` usable (`netty-default`, "
+            + "`netty-unpooled-unsafe`) Netty allocates with `ByteBuffer.allocateDirect`, which the agent redirects, "
+            + "and frees through a `MethodHandle` to `Unsafe.invokeCleaner`, which the agent does not see, so its "
+            + "redirected buffers wait for the GC; with `-Dio.netty.noUnsafe=true` (`netty-unpooled`) Netty takes "
+            + "its memory from `malloc` through the FFM linker, and only the server's own `/direct16k` buffers are "
+            + "redirected.";
     private static final String AGENT = "agent";
     private static final String JDK = "jdk";
 
@@ -141,7 +148,11 @@ public final class ServerReport {
                     .append(" | ").append(figure(agent, Run::fellBack, 1, "%,.0f"))
                     .append(" (").append(figure(agent, Run::fellBackOverLimit, 1, "%,.0f")).append(") |\n");
         }
-        out.append("\n![agent / JDK](servers-ratios.svg)\n\n");
+        boolean netty = false;
+        for (Pair pair : pairs) {
+            netty |= pair.configuration().startsWith("netty");
+        }
+        out.append(netty ? "\n" + NETTY_NOTE + "\n" : "").append("\n![agent / JDK](servers-ratios.svg)\n\n");
         out.append("## Latency, memory and GC by side\n\n");
         out.append("| configuration | endpoint | side | p50 ms | p99 ms | p99.9 ms | final RSS MiB | GC pauses "
                 + "| GC pause ms | System.gc |\n");

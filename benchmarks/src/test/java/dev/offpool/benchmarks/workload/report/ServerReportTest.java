@@ -47,6 +47,7 @@ class ServerReportTest {
                 figures);
         assertTrue(figures.contains("| jetty-non-pooling | 16k | agent | 0.40 | 10.00 | 9.00 | 100 | 2 | 10.0 | 1 |"),
                 figures);
+        assertTrue(figures.contains(ServerReport.NETTY_NOTE), "a Netty configuration ran: " + figures);
         assertEquals(List.of("servers-ratios.svg", "servers-throughput.svg", "servers-peak-rss.svg", "figures.md"),
                 written.stream().map(file -> file.getFileName().toString()).toList());
         for (Path svg : written.subList(0, 3)) {
