@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the real servers (issue 18, docs/WORKLOADS.md "Real servers"): Jetty 12 and Netty 4.2 in two buffer
-# configurations each, every endpoint loaded by wrk over loopback, each run with and without the agent, interleaved,
+# Runs the real servers (issue 18, docs/WORKLOADS.md "Real servers"): Jetty 12 in two buffer configurations and
+# Netty 4.2 in three, every endpoint loaded by wrk over loopback, each run with and without the agent, interleaved,
 # each in a server JVM of its own; then renders the plots and figures.md.
 #
 #   benchmarks/servers.sh full                  the runs to quote, on a quiet machine: 3 rounds of 20 s (about 80 min)
