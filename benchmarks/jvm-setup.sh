@@ -1,5 +1,19 @@
-# Sourced by run.sh and workloads.sh: installs the native allocators the peers need, and finds the JDK to run.
+# Sourced by run.sh, workloads.sh and servers.sh: installs the Debian packages the runs need (the native allocators
+# the peers load, fonts for the plots), and finds the JDK to run.
 # shellcheck shell=bash
+
+# Installs Debian packages with apt-get (as root, or through sudo), after one apt-get update.
+install_debian_packages() {
+    if ! command -v apt-get >/dev/null; then
+        echo "$(basename "$0"): missing $* and no apt-get to install them; install them by hand" >&2
+        exit 1
+    fi
+    local sudo=()
+    ((EUID == 0)) || sudo=(sudo)
+    echo "$(basename "$0"): installing $*" >&2
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "$@" >/dev/null
+}
 
 # Installs the native allocators the peers need; apt-get update runs only when something is missing.
 ensure_native_libraries() {
@@ -11,15 +25,15 @@ ensure_native_libraries() {
         fi
     done
     ((${#missing[@]} == 0)) && return
-    if ! command -v apt-get >/dev/null; then
-        echo "$(basename "$0"): missing ${missing[*]} and no apt-get to install them; install them by hand" >&2
-        exit 1
+    install_debian_packages "${missing[@]}"
+}
+
+# The plots measure text with the JDK's font rasterizer, which needs fontconfig and a font.
+ensure_fonts() {
+    if command -v fc-list >/dev/null && [[ -n "$(fc-list 2>/dev/null | head -n 1)" ]]; then
+        return
     fi
-    local sudo=()
-    ((EUID == 0)) || sudo=(sudo)
-    echo "$(basename "$0"): installing ${missing[*]}" >&2
-    "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+    install_debian_packages fontconfig fonts-dejavu-core
 }
 
 # Prints the newest java of version 25 or later under /usr/lib/jvm, read from each JDK's release file.

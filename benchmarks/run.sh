@@ -31,7 +31,7 @@ while (($#)); do
     esac
 done
 
-# ensure_native_libraries and find_java, shared with workloads.sh.
+# ensure_native_libraries and find_java, shared with workloads.sh and servers.sh.
 source "$here/jvm-setup.sh"
 
 ensure_native_libraries

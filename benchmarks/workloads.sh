@@ -19,7 +19,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 jar="$here/target/benchmarks.jar"
 agent_jar="$root/agent/target/offpool-agent.jar"
-# ensure_native_libraries and find_java, shared with run.sh.
+# ensure_native_libraries, ensure_fonts and find_java, shared with run.sh and servers.sh.
 source "$here/jvm-setup.sh"
 
 mode=full
@@ -48,18 +48,6 @@ else
 fi
 declare -A main_class=([server]=ServerWorkload [burst]=BurstDrainWorkload [fragmenter]=FragmenterWorkload)
 workloads=(server burst fragmenter)
-
-# The plots measure text with the JDK's font rasterizer, which needs fontconfig and a font.
-ensure_fonts() {
-    if command -v fc-list >/dev/null && [[ -n "$(fc-list 2>/dev/null | head -n 1)" ]]; then
-        return
-    fi
-    local sudo=()
-    ((EUID == 0)) || sudo=(sudo)
-    echo "workloads.sh: installing fontconfig and fonts-dejavu-core for the plots" >&2
-    "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq fontconfig fonts-dejavu-core >/dev/null
-}
 
 ensure_native_libraries
 ensure_fonts

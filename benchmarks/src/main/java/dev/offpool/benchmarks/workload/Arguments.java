@@ -7,14 +7,14 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A workload program's command line: {@code --name value} (or {@code --name=value}) pairs, each declared with a
+ * A benchmark program's command line (the workloads' and the real servers'): {@code --name value} (or {@code --name=value}) pairs, each declared with a
  * default and a line of help. Values are read by type when asked for; a malformed value, an undeclared option or an
  * option without a value throws {@link IllegalArgumentException} naming it and the accepted form.
  *
  * <p>Forms: a whole number; a fraction ({@code 0.25}); a size, in bytes or with {@code k}, {@code m}, {@code g}
  * (powers of 1024); a duration, a whole number with {@code ms}, {@code s} or {@code m}.
  */
-final class Arguments {
+public final class Arguments {
     /**
      * One option.
      *
@@ -22,7 +22,7 @@ final class Arguments {
      * @param defaultValue the value when not given, or {@code null} when it must be given
      * @param help         what it sets, in one line
      */
-    record Option(String name, String defaultValue, String help) {
+    public record Option(String name, String defaultValue, String help) {
     }
 
     private final String program;
@@ -35,7 +35,7 @@ final class Arguments {
      * @param args    the command line
      * @throws IllegalArgumentException if an option is unknown or has no value
      */
-    Arguments(String program, List<Option> declared, String... args) {
+    public Arguments(String program, List<Option> declared, String... args) {
         this.program = program;
         for (Option option : declared) {
             options.put(option.name(), option);
@@ -65,12 +65,12 @@ final class Arguments {
     }
 
     /** {@return whether {@code args} asks for the usage} */
-    static boolean wantsHelp(String... args) {
+    public static boolean wantsHelp(String... args) {
         return List.of(args).contains("--help") || List.of(args).contains("-h");
     }
 
     /** {@return every option with its default and help, one per line} */
-    String usage() {
+    public String usage() {
         StringBuilder out = new StringBuilder("usage: " + program + " [--option value]...\n");
         for (Option option : options.values()) {
             out.append(String.format(Locale.ROOT, "  --%-24s %s%s%n", option.name() + " " + placeholder(option),
@@ -81,7 +81,7 @@ final class Arguments {
     }
 
     /** {@return the option's value as given, or its default} */
-    String text(String name) {
+    public String text(String name) {
         String value = values.get(name);
         if (value == null) {
             value = declared(name).defaultValue();
@@ -93,7 +93,7 @@ final class Arguments {
     }
 
     /** {@return the option as a whole number of at least {@code min}} */
-    int integer(String name, int min) {
+    public int integer(String name, int min) {
         String text = text(name);
         try {
             int value = Integer.parseInt(text);
@@ -108,7 +108,7 @@ final class Arguments {
     }
 
     /** {@return the option as a number in {@code [min, max]}} */
-    double decimal(String name, double min, double max) {
+    public double decimal(String name, double min, double max) {
         String text = text(name);
         try {
             double value = Double.parseDouble(text);
@@ -123,7 +123,7 @@ final class Arguments {
     }
 
     /** {@return the option as a size in bytes, at least 1} */
-    long bytes(String name) {
+    public long bytes(String name) {
         String text = text(name);
         String lower = text.toLowerCase(Locale.ROOT);
         long unit = switch (lower.isEmpty() ? ' ' : lower.charAt(lower.length() - 1)) {
@@ -146,7 +146,7 @@ final class Arguments {
     }
 
     /** {@return the option as a positive duration} */
-    Duration duration(String name) {
+    public Duration duration(String name) {
         String text = text(name);
         String lower = text.toLowerCase(Locale.ROOT);
         try {

@@ -9,6 +9,7 @@ import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.category.BarRenderer;
 import org.jfree.chart.renderer.category.StandardBarPainter;
@@ -31,12 +32,16 @@ import java.util.Locale;
 
 /**
  * The study's plots, drawn by JFreeChart into JFreeSVG's {@link SVGGraphics2D}: memory over time, the latency
- * distribution, and throughput by thread count. Each method returns a whole SVG document. A peer keeps its colour in
+ * distribution, throughput by thread count, and bars of figures such as the real servers' ratios. Each method returns a whole SVG document. A peer keeps its colour in
  * every plot (its place in {@link PeerOrder}); offpool's peers are drawn thicker.
  */
 final class Charts {
     static final int WIDTH = 960;
     static final int HEIGHT = 540;
+    /** Bar charts grow with their categories: so many pixels per bar, a gap per category, and the title, axis, legend. */
+    private static final int BAR_PIXELS = 8;
+    private static final int CATEGORY_GAP_PIXELS = 10;
+    private static final int CHART_MARGIN_PIXELS = 120;
     private static final double MIB = 1024.0 * 1024.0;
     private static final Color[] PALETTE = {
             new Color(0xd62728), new Color(0xff7f0e), new Color(0x8c564b), new Color(0xbcbd22),
@@ -128,8 +133,38 @@ final class Charts {
             dataset.addValue(figure.allocationsPerSecond() / 1e6, threads + (threads == 1 ? " thread" : " threads"),
                     figure.run().peer());
         }
-        // Horizontal bars: the peers' names read across, as text, without rotation.
-        JFreeChart chart = ChartFactory.createBarChart(title, "peer", "million allocations per second", dataset,
+        return svg(bars(title, "peer", "million allocations per second", dataset));
+    }
+
+    /**
+     * {@return horizontal bars, one group per category (read across, as text), one bar per series}
+     *
+     * @param title      the chart's title
+     * @param valueLabel the value axis's label
+     * @param dataset    the values: rows are the series (up to three colours), columns the categories
+     */
+    static String bars(String title, String valueLabel, DefaultCategoryDataset dataset) {
+        return svg(bars(title, null, valueLabel, dataset), barsHeight(dataset));
+    }
+
+    /**
+     * {@return {@link #bars} of ratios, with a dashed line at 1 where the two sides are equal}
+     *
+     * @param title      the chart's title
+     * @param valueLabel the value axis's label, saying which side is divided by which
+     * @param dataset    the ratios: rows are the series (up to three colours), columns the categories
+     */
+    static String ratios(String title, String valueLabel, DefaultCategoryDataset dataset) {
+        JFreeChart chart = bars(title, null, valueLabel, dataset);
+        chart.getCategoryPlot().addRangeMarker(new ValueMarker(1, Color.BLACK, new BasicStroke(1.2f,
+                BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f)));
+        return svg(chart, barsHeight(dataset));
+    }
+
+    private static JFreeChart bars(String title, String categoryLabel, String valueLabel,
+                                   DefaultCategoryDataset dataset) {
+        // Horizontal bars: the categories' names read across, as text, without rotation.
+        JFreeChart chart = ChartFactory.createBarChart(title, categoryLabel, valueLabel, dataset,
                 PlotOrientation.HORIZONTAL, true, false, false);
         CategoryPlot plot = chart.getCategoryPlot();
         plot.setRangeAxisLocation(AxisLocation.BOTTOM_OR_RIGHT);
@@ -141,7 +176,7 @@ final class Charts {
         bars.setSeriesPaint(2, new Color(0x2ca02c));
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-        return svg(style(chart));
+        return style(chart);
     }
 
     private static XYLineAndShapeRenderer lines(List<RunData> runs) {
@@ -169,11 +204,21 @@ final class Charts {
     }
 
     private static String svg(JFreeChart chart) {
-        SVGGraphics2D graphics = new SVGGraphics2D(WIDTH, HEIGHT);
+        return svg(chart, HEIGHT);
+    }
+
+    private static String svg(JFreeChart chart, int height) {
+        SVGGraphics2D graphics = new SVGGraphics2D(WIDTH, height);
         // A fixed prefix instead of the default time-based one: the same data gives the same file.
         graphics.setDefsKeyPrefix("offpool");
-        chart.draw(graphics, new Rectangle(0, 0, WIDTH, HEIGHT));
+        chart.draw(graphics, new Rectangle(0, 0, WIDTH, height));
         return graphics.getSVGDocument();
+    }
+
+    /** {@return a height that leaves every bar a few pixels however many categories there are, at least HEIGHT} */
+    private static int barsHeight(DefaultCategoryDataset dataset) {
+        int pixelsPerCategory = BAR_PIXELS * dataset.getRowCount() + CATEGORY_GAP_PIXELS;
+        return Math.max(HEIGHT, CHART_MARGIN_PIXELS + pixelsPerCategory * dataset.getColumnCount());
     }
 
     /** Labels the distance-to-100% axis as percentiles: 2 is "50%", 10 "90%", 1000 "99.9%". */
