@@ -21,8 +21,8 @@ import java.util.Properties;
  * @param minBytes            the smallest request redirected
  * @param maxBytes            the largest request redirected
  * @param slabMaxBytes        the largest request carved from a thread's slab; 0: none
- * @param passThrough         pass-through helpers, as {@code binary.ClassName.method}: static methods returning a
- *                            {@code ByteBuffer} whose buffers are counted at their instrumented callers
+ * @param passThrough         pass-through helpers, as {@code binary.ClassName.method}: methods that allocate for
+ *                            their callers; a static one's buffers are counted at its instrumented callers
  * @param alwaysRedirect      patterns of classes whose sites are always redirected
  * @param neverRedirect       patterns of classes whose sites always stay on the JDK's path (accounted)
  * @param reportIntervalMillis how often the report is written; 0 only at exit
@@ -44,9 +44,15 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
     static final String DEFAULT_EXCLUDE = "java.*:javax.*:jdk.*:sun.*:com.sun.*";
     /** Default {@code maxBytes}: the large tier's largest block; above it every block is a mapping of its own. */
     static final int DEFAULT_MAX_BYTES = 1 << 20;
-    /** Default {@code passThrough}: Jetty 12's buffer helpers, which every Jetty allocation goes through. */
+    /**
+     * Default {@code passThrough}: Jetty 12's buffer helpers, which every Jetty allocation goes through, and Netty
+     * 4.2's ({@code PlatformDependent.allocateDirect}, called by its allocators, which reaches
+     * {@code CleanerJava9.allocate} through an interface).
+     */
     static final String DEFAULT_PASS_THROUGH = "org.eclipse.jetty.util.BufferUtil.allocate"
-            + ":org.eclipse.jetty.util.BufferUtil.allocateDirect";
+            + ":org.eclipse.jetty.util.BufferUtil.allocateDirect"
+            + ":io.netty.util.internal.PlatformDependent.allocateDirect"
+            + ":io.netty.util.internal.CleanerJava9.allocate";
 
     /** Every key, its form and its default, as the error message lists them. */
     static final String USAGE = """
@@ -61,10 +67,11 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
               slabMaxBytes=SIZE                  largest request carved from a thread's 32 KiB slab, 0..4k; its
                                                  memory returns with the slab's (default 512; 0: none)
                                                  SIZE: a whole number of bytes, or with a suffix k, m or g (1024-based)
-              passThrough=CLASS.METHOD[:...]     static helpers returning a ByteBuffer whose buffers are counted
-                                                 (and decided) at their callers (default
-                                                 org.eclipse.jetty.util.BufferUtil.allocate and .allocateDirect;
-                                                 empty: none)
+              passThrough=CLASS.METHOD[:...]     helpers that allocate for their callers: buffers are counted
+                                                 (and decided) at the callers of a static one (default Jetty's
+                                                 BufferUtil.allocate, .allocateDirect and Netty's
+                                                 PlatformDependent.allocateDirect, CleanerJava9.allocate; empty:
+                                                 none)
               alwaysRedirect=PATTERN[:PATTERN...] classes whose sites are always redirected (default none)
               neverRedirect=PATTERN[:PATTERN...] classes whose sites stay on the JDK's path, accounted (default
                                                  none); other sites are decided from their buffers' lifetimes

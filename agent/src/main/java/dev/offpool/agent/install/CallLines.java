@@ -141,7 +141,7 @@ final class CallLines {
                     }
                     String callee = owner + '.' + called;
                     if (callee.equals(ALLOCATE_DIRECT) ? calledDescriptor.equals("(I)Ljava/nio/ByteBuffer;")
-                            : helpers.contains(callee) && calledDescriptor.endsWith(")Ljava/nio/ByteBuffer;")) {
+                            : helpers.contains(callee)) {
                         lines.computeIfAbsent(method + ' ' + callee, m -> new ArrayList<>()).add(line);
                     }
                 }

@@ -30,7 +30,6 @@ import static net.bytebuddy.matcher.ElementMatchers.isStatic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.none;
 import static net.bytebuddy.matcher.ElementMatchers.not;
-import static net.bytebuddy.matcher.ElementMatchers.returns;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 /**
@@ -89,7 +88,7 @@ final class Instrumenter {
 
         Set<String> helpers = options.passThroughInternalNames();
         CallLines.helpers(helpers);
-        ElementMatcher.Junction<MethodDescription> helper = isStatic().and(returns(ByteBuffer.class))
+        ElementMatcher.Junction<MethodDescription> helper = isStatic()
                 .and(method -> helpers.contains(method.getDeclaringType().asErasure().getInternalName() + '.'
                         + method.getInternalName()));
         MemberSubstitution substitution = MemberSubstitution.relaxed()

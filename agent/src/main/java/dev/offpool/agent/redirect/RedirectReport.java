@@ -44,11 +44,9 @@ public final class RedirectReport {
             out.append("nothing is redirected: ").append(redirector.notRedirecting()).append('\n');
         }
         if (Redirector.isNettyLoaded()) {
-            out.append("note: Netty is loaded. Its default allocators make direct buffers through Unsafe or the FFM\n"
-                    + "  linker, not ByteBuffer.allocateDirect, so the agent sees none of them; only with\n"
-                    + "  -Dio.netty.noUnsafe=false --sun-misc-unsafe-memory-access=allow"
-                    + " -Dio.netty.allocator.type=unpooled\n"
-                    + "  does Netty call allocateDirect (agent/README.md, \"What is caught\").\n");
+            out.append("note: Netty is loaded. Netty 4.2 on JDK 25 calls ByteBuffer.allocateDirect (CleanerJava9)\n"
+                    + "  only where sun.misc.Unsafe is usable; with -Dio.netty.noUnsafe=true it mallocs through the\n"
+                    + "  FFM linker and the agent sees none of its buffers (agent/README.md, \"What is caught\").\n");
         }
         Throwable error = redirector.firstInternalError();
         if (error != null) {

@@ -13,17 +13,18 @@ import java.util.stream.Collectors;
  * (through {@link #main}) and the servers' test alike.
  *
  * @param redirected         direct buffers redirected into offpool's pools
+ * @param keptOnJdk          requests of sites the agent keeps on the JDK's path (their buffers live long)
+ * @param refusedAtLimit     requests refused at the JDK's direct-memory limit ({@code OutOfMemoryError})
  * @param fellBack           requests the agent took but gave to the JDK's path (all reasons)
- * @param fellBackOverLimit  of those, the requests refused at the agent's limit
  * @param outsideSizeRange   requests outside {@code minBytes..maxBytes}, left on the JDK's path
  * @param freedByGc          redirected buffers freed after the GC found them dead
  * @param freedExplicitly    redirected buffers freed by the program ({@code invokeCleaner}, {@code Redirects.free})
  */
-public record AgentCounters(long redirected, long fellBack, long fellBackOverLimit, long outsideSizeRange,
-                            long freedByGc, long freedExplicitly) {
+public record AgentCounters(long redirected, long keptOnJdk, long refusedAtLimit, long fellBack,
+                            long outsideSizeRange, long freedByGc, long freedExplicitly) {
     /** The CSV columns {@link #main} prints, in order; servers.sh puts them in its header. */
-    public static final List<String> COLUMNS = List.of("redirected", "fell_back", "fell_back_over_limit",
-            "outside_size_range", "freed_by_gc", "freed_explicitly");
+    public static final List<String> COLUMNS = List.of("redirected", "kept_on_jdk", "refused_at_limit",
+            "fell_back", "outside_size_range", "freed_by_gc", "freed_explicitly");
     private static final String REPORT_HEADING = "=== offpool agent report";
 
     /**
@@ -63,14 +64,15 @@ public record AgentCounters(long redirected, long fellBack, long fellBackOverLim
                     + text);
         }
         List<String> lines = text.substring(start).lines().toList();
-        return new AgentCounters(counter(lines, "# direct buffers redirected"), counter(lines, "# fell back to the JDK"),
-                counter(lines, "#   over the limit"), counter(lines, "# outside minBytes..maxBytes (JDK's)"),
+        return new AgentCounters(counter(lines, "# direct buffers redirected"),
+                counter(lines, "# kept on the JDK's path (site mode)"), counter(lines, "# refused at the JDK's limit (OOME)"),
+                counter(lines, "# fell back to the JDK"), counter(lines, "# outside minBytes..maxBytes (JDK's)"),
                 counter(lines, "# freed by the GC"), counter(lines, "# freed explicitly"));
     }
 
     /** {@return the counters as one CSV line, in the order of {@link #COLUMNS}} */
     public String csv() {
-        return List.of(redirected, fellBack, fellBackOverLimit, outsideSizeRange, freedByGc, freedExplicitly)
+        return List.of(redirected, keptOnJdk, refusedAtLimit, fellBack, outsideSizeRange, freedByGc, freedExplicitly)
                 .stream().map(String::valueOf).collect(Collectors.joining(","));
     }
 

@@ -10,9 +10,10 @@ class AgentCountersTest {
     private static final String REPORT = """
             === offpool agent report (at exit) ===
             # direct buffers redirected              =          1,035,800
+            # kept on the JDK's path (site mode)     =                 10
+            # refused at the JDK's limit (OOME)      =                  1
             # fell back to the JDK                   =                 12
-            #   over the limit                       =                 10
-            #   allocator full                       =                  2
+            #   allocator full                       =                 12
             # outside minBytes..maxBytes (JDK's)     =                  3
             # freed by the GC                        =            411,205
             # freed explicitly                       =                  7
@@ -25,8 +26,8 @@ class AgentCountersTest {
 
         AgentCounters counters = AgentCounters.parse(earlier + "\n" + REPORT);
 
-        assertEquals(new AgentCounters(1_035_800, 12, 10, 3, 411_205, 7), counters);
-        assertEquals("1035800,12,10,3,411205,7", counters.csv());
+        assertEquals(new AgentCounters(1_035_800, 10, 1, 12, 3, 411_205, 7), counters);
+        assertEquals("1035800,10,1,12,3,411205,7", counters.csv());
         assertEquals(AgentCounters.COLUMNS.size(), counters.csv().split(",").length);
     }
 
