@@ -62,6 +62,48 @@ class ObservabilityIT {
     }
 
     @Test
+    void theAllocationSampleThrottleHoldsUnderTheAgent() throws Exception {
+        Path settings = settingsFromTheAgentJar();
+        Path recording = dir.resolve("throttled.jfr");
+        // slabMaxBytes=0: every buffer is an allocation of its own from the pools, each offered to the sample
+        ForkedJvm.Result run = ForkedJvm.app().agentOptions("slabMaxBytes=0").jvmOption("-XX:StartFlightRecording:settings=" + settings
+                + ",offpool-allocation-sampling=true,offpool-allocation-rate=10/s,filename=" + recording)
+                .run("com.example.bufferapps.ChurnApp", "3000").assertChecksPass();
+        long allocations = Long.parseLong(run.stdout().lines().filter(l -> l.startsWith("VALUE allocations "))
+                .findFirst().orElseThrow(() -> new AssertionError(run.toString())).substring(18).strip());
+        assertTrue(allocations > 10_000, "the app allocated enough to test a throttle: " + allocations);
+        List<RecordedEvent> samples = named(RecordingFile.readAllEvents(recording), "offpool.AllocationSample");
+        assertTrue(samples.size() <= 60, samples.size() + " samples of " + allocations
+                + " allocations in 3 s at 10/s");
+        assertTrue(samples.size() >= 10, "sampling is on: " + samples.size() + " samples");
+        assertTrue(samples.stream().anyMatch(e -> e.getLong("requestedBytes") == 256
+                && e.getStackTrace().getFrames().stream().anyMatch(f -> f.getMethod().getType().getName()
+                .equals("com.example.bufferapps.ChurnApp"))), "the samples are the app's redirected buffers");
+    }
+
+    @Test
+    void theAgentJarCarriesTheJfrSettingsAtItsTopLevel() throws Exception {
+        String fromJar = Files.readString(settingsFromTheAgentJar());
+        try (InputStream in = getClass().getClassLoader().getResourceAsStream("dev/offpool/jfr/offpool.jfc")) {
+            assertEquals(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), fromJar,
+                    "the same file as core's");
+        }
+    }
+
+    /** {@return {@code offpool.jfc} taken from the top level of the agent jar, as the docs tell a user to} */
+    private Path settingsFromTheAgentJar() throws Exception {
+        Path settings = dir.resolve("offpool.jfc");
+        try (java.util.zip.ZipFile jar = new java.util.zip.ZipFile(ForkedJvm.AGENT_JAR.toFile())) {
+            java.util.zip.ZipEntry entry = jar.getEntry("offpool.jfc");
+            assertNotNull(entry, "offpool.jfc at the top level of " + ForkedJvm.AGENT_JAR);
+            try (InputStream in = jar.getInputStream(entry)) {
+                Files.copy(in, settings, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return settings;
+    }
+
+    @Test
     void mapOptionWritesTheGlobalAllocatorsOccupancyMapAtExit() throws Exception {
         Path map = dir.resolve("offpool-map.html");
         ForkedJvm.app().agentOptions("map=" + map).run(APP, "sleep", "0").assertChecksPass();
