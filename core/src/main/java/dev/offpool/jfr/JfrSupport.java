@@ -175,6 +175,13 @@ public final class JfrSupport {
         }
     }
 
+    /** {@return the source {@link #trackRedirects} was given last and not untracked since, or null} */
+    public static RedirectSource publishedRedirects() {
+        synchronized (REDIRECTS_LOCK) {
+            return redirects;
+        }
+    }
+
     /**
      * Stops feeding the agent's events from {@code source}; does nothing if another source replaced it.
      *
