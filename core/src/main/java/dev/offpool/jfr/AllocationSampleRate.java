@@ -94,17 +94,45 @@ public final class AllocationSampleRate extends SettingControl {
     }
 
     /**
-     * A parsed rate and its window state.
-     *
-     * @param count       samples allowed per unit ({@code Long.MAX_VALUE}: off, no limit)
-     * @param unitNanos   the unit's length, a second at least (a shorter unit is scaled to a second)
-     * @param windowNanos the length of one window, {@code unitNanos / windows}
-     * @param windows     windows per unit, {@code min(count, 10)} and at least 1
-     * @param origin      the {@link System#nanoTime()} window 0 starts at
-     * @param state       the current window's number shifted left by 24 bits, plus the samples taken in it; -1
-     *                    before the first
+     * A parsed rate and its window state. Immutable but for {@code state}: the current window's number shifted left
+     * by 24 bits plus the samples taken in it, -1 before the first; only {@link #tryAcquire} changes it, by CAS.
      */
-    record Limit(long count, long unitNanos, long windowNanos, int windows, long origin, AtomicLong state) {
+    static final class Limit {
+        /** Samples allowed per unit; {@code Long.MAX_VALUE}: off, no limit. */
+        private final long count;
+        /** The unit's length, a second at least (a shorter unit is scaled to a second). */
+        private final long unitNanos;
+        /** Windows per unit, {@code min(count, 10)} and at least 1. */
+        private final int windows;
+        /** The length of one window, {@code unitNanos / windows}. */
+        private final long windowNanos;
+        /** The {@link System#nanoTime()} window 0 starts at. */
+        private final long origin;
+        private final AtomicLong state = new AtomicLong(-1);
+
+        private Limit(long count, long unitNanos, int windows, long windowNanos, long origin) {
+            this.count = count;
+            this.unitNanos = unitNanos;
+            this.windows = windows;
+            this.windowNanos = windowNanos;
+            this.origin = origin;
+        }
+
+        /** {@return samples allowed per unit; {@code Long.MAX_VALUE} when off} */
+        long count() {
+            return count;
+        }
+
+        /** {@return the unit's length in nanoseconds} */
+        long unitNanos() {
+            return unitNanos;
+        }
+
+        /** {@return the {@link System#nanoTime()} window 0 starts at} */
+        long origin() {
+            return origin;
+        }
+
         static Limit parse(String text) {
             Limit limit = parseOrNull(text);
             if (limit == null) {
@@ -158,7 +186,7 @@ public final class AllocationSampleRate extends SettingControl {
             }
             int windows = (int) Math.max(1, Math.min(count, WINDOWS_PER_UNIT));
             long windowNanos = Math.max(1, unitNanos / windows);
-            return new Limit(count, unitNanos, windowNanos, windows, System.nanoTime(), new AtomicLong(-1));
+            return new Limit(count, unitNanos, windows, windowNanos, System.nanoTime());
         }
 
         /** {@return true if the limit is off: every sample is allowed} */
