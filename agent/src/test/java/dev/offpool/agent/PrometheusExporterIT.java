@@ -98,7 +98,7 @@ class PrometheusExporterIT {
         String exporterOption = "-javaagent:" + EXPORTER + "=127.0.0.1:" + port + ":" + config;
         List<String> command = new ArrayList<>(ForkedJvm.app()
                 .command("com.example.bufferapps.ObservedApp", "sleep", "60000"));
-        command.add(command.indexOf("-cp"), exporterOption);       // after offpool's agent, as the docs say
+        command.add(command.indexOf("-cp"), exporterOption);       // after offpool's agent, as the docs show it
         Path out = dir.resolve("app-" + port + ".out");
         Process app = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         try {
