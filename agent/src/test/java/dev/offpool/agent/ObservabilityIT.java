@@ -66,7 +66,8 @@ class ObservabilityIT {
         Path settings = settingsFromTheAgentJar();
         Path recording = dir.resolve("throttled.jfr");
         // slabMaxBytes=0: every buffer is an allocation of its own from the pools, each offered to the sample
-        ForkedJvm.Result run = ForkedJvm.app().agentOptions("slabMaxBytes=0").jvmOption("-XX:StartFlightRecording:settings=" + settings
+        ForkedJvm.Result run = ForkedJvm.app().agentOptions("slabMaxBytes=0")
+                .jvmOption("-XX:StartFlightRecording:settings=" + settings
                 + ",offpool-allocation-sampling=true,offpool-allocation-rate=10/s,filename=" + recording)
                 .run("com.example.bufferapps.ChurnApp", "3000").assertChecksPass();
         long allocations = Long.parseLong(run.stdout().lines().filter(l -> l.startsWith("VALUE allocations "))

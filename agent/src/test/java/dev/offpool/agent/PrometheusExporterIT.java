@@ -129,7 +129,8 @@ class PrometheusExporterIT {
             }
             Thread.sleep(250);
         }
-        throw new AssertionError("no scrape showed the app's blocks within 30 s (app alive: " + app.isAlive() + "); last scrape:\n"
+        throw new AssertionError("no scrape showed the app's blocks within 30 s (app alive: " + app.isAlive()
+                + "); last scrape:\n"
                 + last + "\napp output:\n" + Files.readString(out));
     }
 

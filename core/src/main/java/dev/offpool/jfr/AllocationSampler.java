@@ -15,7 +15,8 @@ import java.lang.invoke.MutableCallSite;
  * {@link #sampleIfEnabled}, which invalidates the compiled code that inlined the old target; it is recompiled with
  * the new one. While a recording runs but {@code offpool.AllocationSample} is off, an allocation pays JFR's own
  * enabled check (a field load and a branch); with the event on, {@link AllocationSampleRate} (the event's
- * {@code throttle} setting) decides which allocations are recorded. Measured by {@code JfrOverheadBenchmark} in the benchmarks module.
+ * {@code throttle} setting) decides which allocations are recorded. Measured by {@code JfrOverheadBenchmark} in
+ * the benchmarks module.
  */
 public final class AllocationSampler {
     private static final MethodType TYPE = MethodType.methodType(void.class, String.class, long.class, long.class);

@@ -18,9 +18,10 @@ import java.util.SortedMap;
  * attribute and operation carries a description and, for figures, a unit (the descriptor's {@code units} field).
  * Per-row figures (size classes, tiers) are maps, which JMX shows as {@code TabularData} (a row per key, its value
  * a {@code CompositeData}) and Prometheus' JMX exporter turns into one series per row and figure with the key as
- * the {@code key} label (it drops arrays of {@code CompositeData}, what a list of records would be); the tier records ({@link LargeTierStats}, {@link HugeTierStats}) are
- * {@code CompositeData}, one item per record component. Once the allocator is closed, every figure reads 0 (tables
- * empty) and {@link #isClosed()} is true; the operations throw {@link IllegalStateException}.
+ * the {@code key} label (it drops arrays of {@code CompositeData}, what a list of records would be); the tier
+ * records ({@link LargeTierStats}, {@link HugeTierStats}) are {@code CompositeData}, one item per record component.
+ * Once the allocator is closed, every figure reads 0 (tables empty) and {@link #isClosed()} is true; the operations
+ * throw {@link IllegalStateException}.
  */
 @Described("One offpool allocator: its reserved, resident and in-use bytes, the byte accounting of CPython's "
         + "_debugmallocstats, per size class and per tier; trim, verify, the stats table and the occupancy map")
