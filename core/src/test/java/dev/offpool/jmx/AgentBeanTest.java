@@ -3,6 +3,8 @@ package dev.offpool.jmx;
 import dev.offpool.spi.RedirectSource;
 import org.junit.jupiter.api.Test;
 
+import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanInfo;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import javax.management.openmbean.CompositeData;
@@ -67,6 +69,17 @@ class AgentBeanTest {
             assertEquals(true, most.get("redirected"));
             assertTrue(top.containsKey(new Object[] {"com.example.Reader5.read(int):15"}), "the 20th is in");
             assertFalse(top.containsKey(new Object[] {"com.example.Reader4.read(int):14"}), "the 21st is not");
+
+            MBeanInfo info = SERVER.getMBeanInfo(name);
+            assertTrue(info.getDescription().startsWith("The offpool agent"), info.getDescription());
+            for (MBeanAttributeInfo a : info.getAttributes()) {
+                assertFalse(a.getDescription().isBlank() || a.getDescription().equals(a.getName()), a.getName());
+                if (a.getType().equals("long")) {
+                    assertTrue(a.getDescription().endsWith("]") && a.getDescriptor().getFieldValue("units") != null,
+                            a.getName() + " has its unit: " + a.getDescription());
+                }
+            }
+            assertTrue(SERVER.isInstanceOf(name, AgentMXBean.class.getName()));
 
             agent.totals = new RedirectSource.Totals(101, 0, 7, 1, 2, 3, 4, 0, 60, 10, 0, 31, 31 * 4096, 1L << 30);
             assertEquals(101L, SERVER.getAttribute(name, "Redirected"), "each read takes the counters afresh");
