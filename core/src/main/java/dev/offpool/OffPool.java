@@ -19,6 +19,7 @@ import dev.offpool.internal.pool.PoolTier;
 import dev.offpool.internal.pool.SizeClasses;
 import dev.offpool.jfr.AllocationSampler;
 import dev.offpool.jfr.HeapEvents;
+import dev.offpool.internal.StatsAtExit;
 import dev.offpool.jfr.JfrSupport;
 import dev.offpool.spi.PageSource;
 
@@ -162,6 +163,7 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     // Tracked for JFR's periodic events only once constructed, so no other thread sees it half built.
     private static OffPool create(HeapConfig config, boolean closeable, String name) {
         OffPool pool = new OffPool(config, closeable, name);
+        StatsAtExit.track(pool);
         JfrSupport.track(pool);
         return pool;
     }
@@ -927,6 +929,9 @@ public final class OffPool implements SegmentAllocator, AutoCloseable {
     public void close() {
         if (!closeable) {
             throw new UnsupportedOperationException("the global allocator cannot be closed");
+        }
+        if (!isClosed()) {
+            StatsAtExit.closing(this);          // -Doffpool.stats=exit: a closed allocator has no stats left
         }
         synchronized (this) {
             checkOpen();

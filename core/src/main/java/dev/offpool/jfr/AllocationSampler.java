@@ -14,8 +14,9 @@ import java.lang.invoke.MutableCallSite;
  * on the call site. When a recording starts, {@link JfrSupport}'s listener sets the target to
  * {@link #sampleIfEnabled}, which invalidates the compiled code that inlined the old target; it is recompiled with
  * the new one. While a recording runs but {@code offpool.AllocationSample} is off, an allocation pays JFR's own
- * enabled check (a field load and a branch); with the event on, the {@code @Throttle} decides which allocations are
- * recorded. Measured by {@code JfrOverheadBenchmark} in the benchmarks module.
+ * enabled check (a field load and a branch); with the event on, {@link AllocationSampleRate} (the event's
+ * {@code throttle} setting) decides which allocations are recorded. Measured by {@code JfrOverheadBenchmark} in
+ * the benchmarks module.
  */
 public final class AllocationSampler {
     private static final MethodType TYPE = MethodType.methodType(void.class, String.class, long.class, long.class);
@@ -56,7 +57,7 @@ public final class AllocationSampler {
     private static void sampleIfEnabled(String allocator, long requestedBytes, long address) {
         try {
             AllocationSampleEvent e = new AllocationSampleEvent();
-            if (e.shouldCommit()) {
+            if (e.shouldCommit() && AllocationSampleRate.tryAcquire()) {
                 e.allocator = allocator;
                 e.requestedBytes = requestedBytes;
                 e.address = address;

@@ -36,7 +36,7 @@ final class AllocatorOccupancyEvent extends jdk.jfr.Event {
     long reservedBytes;
 
     @Label("Reserved Limit")
-    @Description("The reserved-bytes limit; 9223372036854775807 bytes means none")
+    @Description("The reserved-bytes limit; N/A (Long.MIN_VALUE) when there is none")
     @DataAmount
     long reservedBytesLimit;
 
@@ -72,6 +72,10 @@ final class AllocatorOccupancyEvent extends jdk.jfr.Event {
     @Description("Of the unused pools' bytes, those whose pages are handed back to the OS now")
     @DataAmount
     long bytesInDiscardedPools;
+
+    @Label("Pools Discarded")
+    @Description("Unused pools whose pages went back to the OS since this allocator's previous event of this type")
+    long poolsDiscarded;
 
     @Label("Lost To Quantization")
     @DataAmount

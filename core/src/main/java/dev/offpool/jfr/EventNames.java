@@ -15,6 +15,7 @@ final class EventNames {
     static final String ALLOCATOR_OCCUPANCY = "offpool.AllocatorOccupancy";
     static final String AGENT_REDIRECTS = "offpool.AgentRedirects";
     static final String AGENT_CALL_SITE = "offpool.AgentCallSite";
+    static final String END_OF_CHUNK = "offpool.EndOfChunk";
 
     private EventNames() {
     }

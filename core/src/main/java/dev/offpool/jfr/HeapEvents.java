@@ -62,12 +62,35 @@ public final class HeapEvents {
         }
     }
 
-    /** The pages of {@code pools} neighbouring unused pools from {@code address} were handed back to the OS. */
-    public static void pagesDiscarded(String allocator, long address, long bytes, int pools, int poolSize) {
+    /**
+     * {@return the started {@code offpool.PagesDiscarded} event to hand to {@link #pagesDiscarded}, or null when
+     * none is recorded} Called just before the page source's discard call, which the event times. Typed
+     * {@code Object} so that a caller's class names no JFR type.
+     */
+    public static Object beginDiscard() {
         if (!JfrSupport.isRegistered()) {
-            return;
+            return null;
         }
         PagesDiscardedEvent e = new PagesDiscardedEvent();
+        if (!e.isEnabled()) {
+            return null;
+        }
+        e.begin();
+        return e;
+    }
+
+    /**
+     * The pages of {@code pools} neighbouring unused pools from {@code address} were handed back to the OS.
+     *
+     * @param begun what {@link #beginDiscard} returned before the discard call; null: nothing to record
+     */
+    public static void pagesDiscarded(Object begun, String allocator, long address, long bytes, int pools,
+                                      int poolSize) {
+        if (begun == null) {
+            return;
+        }
+        PagesDiscardedEvent e = (PagesDiscardedEvent) begun;
+        e.end();
         if (e.shouldCommit()) {
             e.allocator = allocator;
             e.address = address;

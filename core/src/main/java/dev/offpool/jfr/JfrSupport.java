@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   hook returns after one volatile read.</li>
  *   <li>Once JFR initializes (the first {@link Recording} is created, or the JVM started with
  *   {@code -XX:StartFlightRecording}): every event class is registered with {@link FlightRecorder#register} and the
- *   two periodic events are added with {@link FlightRecorder#addPeriodicEvent}; they stay registered.</li>
+ *   periodic events are added with {@link FlightRecorder#addPeriodicEvent} (and {@link EndOfChunkEvent}, which emits
+ *   them again as each chunk ends); they stay registered.</li>
  *   <li>While a recording runs: the sampled-allocation hook checks whether its event is on
  *   ({@link AllocationSampler}); when no recording runs, that hook is switched to an empty method handle again.</li>
  * </ul>
@@ -59,6 +60,8 @@ public final class JfrSupport {
     private static RedirectSource.Totals lastTotals;
     /** Each call site's allocations at the last period. */
     private static final Map<String, Long> LAST_SITE_ALLOCATIONS = new HashMap<>();
+    /** Each allocator's {@link PoolStats#poolsDiscarded()} at its last occupancy event; guarded by itself. */
+    private static final Map<OffPool, Long> LAST_POOLS_DISCARDED = new WeakHashMap<>();
 
     private JfrSupport() {
     }
@@ -142,7 +145,7 @@ public final class JfrSupport {
         List<Class<? extends Event>> eventClasses = List.of(ChunkMappedEvent.class, ChunkReleasedEvent.class,
                 PagesDiscardedEvent.class, AllocationFailureEvent.class, InvalidFreeEvent.class,
                 AllocationSampleEvent.class, SizeClassOccupancyEvent.class, AllocatorOccupancyEvent.class,
-                AgentRedirectsEvent.class, AgentCallSiteEvent.class);
+                AgentRedirectsEvent.class, AgentCallSiteEvent.class, EndOfChunkEvent.class);
         for (Class<? extends Event> eventClass : eventClasses) {
             FlightRecorder.register(eventClass);
         }
@@ -150,6 +153,7 @@ public final class JfrSupport {
         FlightRecorder.addPeriodicEvent(AllocatorOccupancyEvent.class, JfrSupport::emitAllocators);
         FlightRecorder.addPeriodicEvent(AgentRedirectsEvent.class, JfrSupport::emitRedirects);
         FlightRecorder.addPeriodicEvent(AgentCallSiteEvent.class, JfrSupport::emitCallSites);
+        FlightRecorder.addPeriodicEvent(EndOfChunkEvent.class, JfrSupport::emitAtChunkEnd);
         registered = true;
     }
 
@@ -171,6 +175,13 @@ public final class JfrSupport {
         }
     }
 
+    /** {@return the source {@link #trackRedirects} was given last and not untracked since, or null} */
+    public static RedirectSource publishedRedirects() {
+        synchronized (REDIRECTS_LOCK) {
+            return redirects;
+        }
+    }
+
     /**
      * Stops feeding the agent's events from {@code source}; does nothing if another source replaced it.
      *
@@ -184,6 +195,14 @@ public final class JfrSupport {
         }
     }
 
+
+    /** The periodic events once more, as a chunk ends: see {@link EndOfChunkEvent}. */
+    private static void emitAtChunkEnd() {
+        emitSizeClasses();
+        emitAllocators();
+        emitRedirects();
+        emitCallSites();
+    }
 
     private static void emitRedirects() {
         synchronized (REDIRECTS_LOCK) {
@@ -304,7 +323,9 @@ public final class JfrSupport {
             e.pageSource = s.pageSource();
             e.bytesInUse = s.bytesInAllocatedBlocks() + s.large().bytesInLiveBlocks() + s.huge().bytesMapped();
             e.reservedBytes = s.reservedBytes();
-            e.reservedBytesLimit = s.reservedBytesLimit();
+            // JFR prints Long.MIN_VALUE as N/A: no limit reads as none, not as 8.0 EB
+            long limit = s.reservedBytesLimit();
+            e.reservedBytesLimit = limit == Long.MAX_VALUE ? Long.MIN_VALUE : limit;
             e.residentBytesAtMost = s.residentBytesAtMost();
             e.arenas = s.arenasCurrent();
             e.bytesInArenas = s.bytesInArenas();
@@ -314,6 +335,10 @@ public final class JfrSupport {
             e.bytesInUnusedPools = s.bytesInUnusedPools();
             e.bytesInDiscardedPools = s.bytesInDiscardedPools();
             e.bytesLostToQuantization = s.bytesLostToQuantization();
+            synchronized (LAST_POOLS_DISCARDED) {
+                Long before = LAST_POOLS_DISCARDED.put(pool, s.poolsDiscarded());
+                e.poolsDiscarded = s.poolsDiscarded() - (before != null ? before : 0);
+            }
             e.largeChunks = s.large().chunksCurrent();
             e.largeLiveBytes = s.large().bytesInLiveBlocks();
             e.largeFreeBytes = s.large().bytesInFreeBlocks();

@@ -5,13 +5,26 @@ import dev.offpool.spi.RedirectSource;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /** The {@link AgentMXBean} over a {@link RedirectSource}. */
-final class AgentBean implements AgentMXBean {
+final class AgentBean extends DescribedMBean implements AgentMXBean {
     private final RedirectSource source;
 
     AgentBean(RedirectSource source) {
+        super(AgentMXBean.class);
         this.source = source;
+    }
+
+    @Override
+    public long getKeptOnJdk() {
+        return source.totals().keptOnJdk();
+    }
+
+    @Override
+    public long getRefusedAtLimit() {
+        return source.totals().refusedAtLimit();
     }
 
     @Override
@@ -80,8 +93,17 @@ final class AgentBean implements AgentMXBean {
     }
 
     @Override
-    public List<RedirectSource.Site> getTopCallSites() {
-        List<RedirectSource.Site> sites = new ArrayList<>(source.sites());
+    public SortedMap<String, RedirectSource.Site> getTopCallSites() {
+        SortedMap<String, RedirectSource.Site> rows = new TreeMap<>();
+        for (RedirectSource.Site site : topCallSites(source.sites())) {
+            rows.putIfAbsent(site.site(), site);
+        }
+        return rows;
+    }
+
+    /** {@return the {@value #TOP_CALL_SITES} of {@code all} holding the most live bytes, then the most allocations} */
+    static List<RedirectSource.Site> topCallSites(List<RedirectSource.Site> all) {
+        List<RedirectSource.Site> sites = new ArrayList<>(all);
         sites.sort(Comparator.comparingLong(RedirectSource.Site::liveBytes).reversed()
                 .thenComparing(Comparator.comparingLong(RedirectSource.Site::allocations).reversed()));
         return List.copyOf(sites.subList(0, Math.min(TOP_CALL_SITES, sites.size())));

@@ -14,15 +14,18 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /** The {@link AllocatorMXBean} of one allocator: every read is a fresh snapshot. */
-final class AllocatorBean implements AllocatorMXBean {
+final class AllocatorBean extends DescribedMBean implements AllocatorMXBean {
     private static final PoolStats CLOSED = new PoolStats("closed", 0, 0, List.of(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
             0, 0, new LargeTierStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), new HugeTierStats(0, 0, 0, 0, 0));
 
     private final OffPool pool;
 
     AllocatorBean(OffPool pool) {
+        super(AllocatorMXBean.class);
         this.pool = pool;
     }
 
@@ -70,7 +73,8 @@ final class AllocatorBean implements AllocatorMXBean {
 
     @Override
     public long getReservedBytesLimit() {
-        return snapshot(pool).reservedBytesLimit();
+        long limit = snapshot(pool).reservedBytesLimit();
+        return limit == Long.MAX_VALUE ? NO_LIMIT : limit;
     }
 
     @Override
@@ -162,12 +166,24 @@ final class AllocatorBean implements AllocatorMXBean {
     }
 
     @Override
-    public List<SizeClassStats> getSizeClasses() {
-        return snapshot(pool).sizeClasses();
+    public SortedMap<Integer, SizeClassUsage> getSizeClasses() {
+        SortedMap<Integer, SizeClassUsage> rows = new TreeMap<>();
+        for (SizeClassStats row : snapshot(pool).sizeClasses()) {
+            rows.put(row.blockSizeBytes(), SizeClassUsage.of(row));
+        }
+        return rows;
     }
 
     @Override
-    public List<TierUsage> getTiers() {
+    public SortedMap<String, TierUsage> getTiers() {
+        SortedMap<String, TierUsage> rows = new TreeMap<>();
+        for (TierUsage tier : tiers()) {
+            rows.put(tier.tier(), tier);
+        }
+        return rows;
+    }
+
+    private List<TierUsage> tiers() {
         PoolStats s = snapshot(pool);
         long smallMax = getSmallThresholdBytes();
         long smallBlocks = 0;

@@ -57,7 +57,9 @@ public final class OffPoolMBeans {
         // Only the global allocator has the global name: the builder refuses it.
         String name = pool.name().equals(OffPool.GLOBAL_NAME) ? GLOBAL_BUFFER_POOL_NAME
                 : GLOBAL_BUFFER_POOL_NAME + "-" + pool.name();
-        return objectName("java.nio:type=BufferPool,name=" + name);
+        // Keys in the order the platform server keeps the JDK's own pools in (name first), so that exporters that
+        // name metrics by the key order (Prometheus' JMX exporter) give offpool the shape of direct and mapped.
+        return objectName("java.nio:name=" + name + ",type=BufferPool");
     }
 
     /**
@@ -87,8 +89,8 @@ public final class OffPoolMBeans {
         Objects.requireNonNull(server, "server");
         ObjectName allocator = allocatorName(pool);
         ObjectName bufferPool = bufferPoolName(pool);
-        // Registered as they are (not wrapped in a StandardMBean), so isInstanceOf and the JDK's platform proxies
-        // see the MXBean interfaces they implement.
+        // Each bean is a StandardMBean that is its own implementation (DescribedMBean), so isInstanceOf and the
+        // JDK's platform proxies still see the MXBean interface it implements.
         registerBean(server, new AllocatorBean(pool), allocator);
         try {
             registerBean(server, new BufferPoolBean(pool, bufferPool), bufferPool);

@@ -4,6 +4,7 @@ import dev.offpool.jfr.JfrSupport;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What the offpool agent has redirected into the pools, as core's observability reads it. The agent implements it
@@ -31,6 +32,15 @@ public interface RedirectSource {
         Objects.requireNonNull(source, "source");
         JfrSupport.trackRedirects(source);
         return () -> JfrSupport.untrackRedirects(source);
+    }
+
+    /**
+     * {@return the source {@link #publish} was given last, unless its handle was closed since: the agent's, while
+     * it runs} What {@link dev.offpool.jmx.BufferPoolUsage} subtracts so as not to count twice what the JDK's
+     * {@code direct} pool counts.
+     */
+    static Optional<RedirectSource> published() {
+        return Optional.ofNullable(JfrSupport.publishedRedirects());
     }
 
     /** {@return the counters now} */

@@ -177,6 +177,49 @@ class JfrEventsTest {
     }
 
     @Test
+    void aRecordingShorterThanThePeriodHoldsThePeriodicEventsOfItsChunkEnd() throws Exception {
+        List<RecordedEvent> events;
+        try (Recording recording = Recordings.shippedRecording();
+             OffPool pool = OffPool.builder().name("jfr-short").pageSource(new DiscardingPageSource())
+                     .threadCacheBytes(0).build()) {
+            recording.start();
+            long held = pool.allocateAddress(64);
+            events = Recordings.stopAndRead(recording, dir);       // well within the shipped 5 s period
+            pool.freeAddress(held);
+        }
+        List<RecordedEvent> allocators = named(events, EventNames.ALLOCATOR_OCCUPANCY, "jfr-short");
+        assertFalse(allocators.isEmpty(), "the chunk's end emitted the allocator's occupancy");
+        assertEquals(64, allocators.getLast().getLong("bytesInUse"));
+        assertEquals(Long.MIN_VALUE, allocators.getLast().getLong("reservedBytesLimit"),
+                "no limit: JFR's N/A, not Long.MAX_VALUE's 8.0 EB");
+        assertTrue(named(events, EventNames.SIZE_CLASS_OCCUPANCY, "jfr-short").stream()
+                .anyMatch(e -> e.getInt("blockSize") == 64 && e.getLong("blocksInUse") == 1));
+        assertTrue(events.stream().noneMatch(e -> e.getEventType().getName().equals(EventNames.END_OF_CHUNK)),
+                "the hook's own type records nothing");
+    }
+
+    @Test
+    void quickDiscardsAreCountedByTheOccupancyEventNotRecordedOneByOne() throws Exception {
+        List<RecordedEvent> events;
+        try (Recording recording = Recordings.shippedRecording();
+             OffPool pool = newPool("jfr-discards", new DiscardingPageSource())) {
+            recording.start();
+            long pinned = pool.allocateAddress(16);                 // keeps the arena
+            for (int i = 0; i < 20; i++) {
+                pool.freeAddress(pool.allocateAddress(32 + 16 * i)); // each class's pool used, then discarded
+            }
+            assertTrue(pool.stats().poolsDiscarded() >= 20, "pools discarded: " + pool.stats().poolsDiscarded());
+            events = Recordings.stopAndRead(recording, dir);
+            pool.freeAddress(pinned);
+        }
+        assertTrue(named(events, EventNames.PAGES_DISCARDED, "jfr-discards").isEmpty(),
+                "no discard of the test page source takes the shipped threshold, 10 ms");
+        long counted = named(events, EventNames.ALLOCATOR_OCCUPANCY, "jfr-discards").stream()
+                .mapToLong(e -> e.getLong("poolsDiscarded")).sum();
+        assertTrue(counted >= 20, "the occupancy events count the discards: " + counted);
+    }
+
+    @Test
     void allocationsAreNotSampledUnlessTheSettingsAsk() throws Exception {
         List<RecordedEvent> events;
         try (Recording recording = Recordings.offpoolRecording(false)) {

@@ -35,17 +35,21 @@ final class Recordings {
         }
     }
 
-    /**
-     * {@return a recording with the shipped settings, the occupancy events every 100 ms, and the allocation sample
-     * on or off}
-     */
-    static Recording offpoolRecording(boolean sampling) throws IOException, ParseException {
-        Configuration configuration;
+    /** {@return a recording with the shipped settings exactly} */
+    static Recording shippedRecording() throws IOException, ParseException {
         try (Reader reader = new InputStreamReader(JfrSupport.class.getResourceAsStream("offpool.jfc"),
                 StandardCharsets.UTF_8)) {
-            configuration = Configuration.create(reader);
+            return new Recording(Configuration.create(reader));
         }
-        Recording recording = new Recording(configuration);
+    }
+
+    /**
+     * {@return a recording with the shipped settings, the occupancy events every 100 ms, every page discard (no
+     * threshold), and the allocation sample on or off}
+     */
+    static Recording offpoolRecording(boolean sampling) throws IOException, ParseException {
+        Recording recording = shippedRecording();
+        recording.enable(EventNames.PAGES_DISCARDED).withThreshold(Duration.ZERO);
         recording.enable(EventNames.SIZE_CLASS_OCCUPANCY).withPeriod(Duration.ofMillis(100));
         recording.enable(EventNames.ALLOCATOR_OCCUPANCY).withPeriod(Duration.ofMillis(100));
         if (sampling) {

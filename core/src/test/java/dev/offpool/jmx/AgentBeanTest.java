@@ -3,9 +3,12 @@ package dev.offpool.jmx;
 import dev.offpool.spi.RedirectSource;
 import org.junit.jupiter.api.Test;
 
+import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanInfo;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import javax.management.openmbean.CompositeData;
+import javax.management.openmbean.TabularData;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,12 +59,27 @@ class AgentBeanTest {
             assertEquals(30L * 4096, SERVER.getAttribute(name, "LiveBytes"));
             assertEquals(1L << 30, SERVER.getAttribute(name, "LimitBytes"));
 
-            CompositeData[] top = (CompositeData[]) SERVER.getAttribute(name, "TopCallSites");
-            assertEquals(AgentMXBean.TOP_CALL_SITES, top.length, "at most 20 of the 25 sites");
-            assertEquals("com.example.Reader24", top[0].get("className"), "most live bytes first");
-            assertEquals(24_000L, top[0].get("liveBytes"));
-            assertEquals("read(int)", top[0].get("method"));
-            assertEquals("com.example.Reader5", top[19].get("className"));
+            TabularData top = (TabularData) SERVER.getAttribute(name, "TopCallSites");
+            assertEquals(List.of("key"), top.getTabularType().getIndexNames());
+            assertEquals(AgentMXBean.TOP_CALL_SITES, top.size(), "at most 20 of the 25 sites");
+            CompositeData most = (CompositeData) top.get(new Object[] {"com.example.Reader24.read(int):34"})
+                    .get("value");
+            assertEquals(24_000L, most.get("liveBytes"), "the site with the most live bytes is in, keyed by its line");
+            assertEquals(34, most.get("line"));
+            assertEquals(true, most.get("redirected"));
+            assertTrue(top.containsKey(new Object[] {"com.example.Reader5.read(int):15"}), "the 20th is in");
+            assertFalse(top.containsKey(new Object[] {"com.example.Reader4.read(int):14"}), "the 21st is not");
+
+            MBeanInfo info = SERVER.getMBeanInfo(name);
+            assertTrue(info.getDescription().startsWith("The offpool agent"), info.getDescription());
+            for (MBeanAttributeInfo a : info.getAttributes()) {
+                assertFalse(a.getDescription().isBlank() || a.getDescription().equals(a.getName()), a.getName());
+                if (a.getType().equals("long")) {
+                    assertTrue(a.getDescription().endsWith("]") && a.getDescriptor().getFieldValue("units") != null,
+                            a.getName() + " has its unit: " + a.getDescription());
+                }
+            }
+            assertTrue(SERVER.isInstanceOf(name, AgentMXBean.class.getName()));
 
             agent.totals = new RedirectSource.Totals(101, 0, 7, 1, 2, 3, 4, 0, 60, 10, 0, 31, 31 * 4096, 1L << 30);
             assertEquals(101L, SERVER.getAttribute(name, "Redirected"), "each read takes the counters afresh");

@@ -1,16 +1,23 @@
 package dev.offpool.jmx;
 
 import dev.offpool.OffPool;
+import dev.offpool.PoolStats;
+import dev.offpool.spi.RedirectSource;
 import org.junit.jupiter.api.Test;
 
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
+import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanInfo;
+import javax.management.MBeanOperationInfo;
 import javax.management.openmbean.CompositeData;
+import javax.management.openmbean.TabularData;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -38,6 +45,7 @@ class OffPoolMBeansTest {
             assertEquals(false, SERVER.getAttribute(name, "Closed"));
             assertEquals(pool.reservedBytes(), SERVER.getAttribute(name, "ReservedBytes"));
             assertEquals(64L << 20, SERVER.getAttribute(name, "ReservedBytesLimit"));
+            assertTrue(SERVER.getMBeanInfo(name).getDescription().startsWith("One offpool allocator"));
             assertEquals(4L, SERVER.getAttribute(name, "BlocksInUse"));
             long inUse = (Long) SERVER.getAttribute(name, "BytesInUse");
             assertTrue(inUse >= 40 + 3000 + 200_000 + (2 << 20), "whole blocks, at least what was asked: " + inUse);
@@ -45,18 +53,23 @@ class OffPoolMBeansTest {
             assertEquals(2L, SERVER.getAttribute(name, "ArenasCurrent"), "one 16 KiB-pool arena, one medium arena");
             assertEquals(pool.stats().residentBytesAtMost(), SERVER.getAttribute(name, "ResidentBytesAtMost"));
 
-            CompositeData[] classes = (CompositeData[]) SERVER.getAttribute(name, "SizeClasses");
-            CompositeData class2 = classes[2];
-            assertEquals(48, class2.get("blockSizeBytes"), "records appear as composite data, item per component");
+            TabularData classes = (TabularData) SERVER.getAttribute(name, "SizeClasses");
+            assertEquals(List.of("key"), classes.getTabularType().getIndexNames());
+            CompositeData class2 = (CompositeData) classes.get(new Object[] {48}).get("value");
+            assertEquals(2, class2.get("sizeClass"), "a row per class, keyed by its block size");
             assertEquals(1L, class2.get("blocksInUse"));
+            assertEquals(48L, class2.get("bytesInUse"));
+            assertEquals(pool.stats().sizeClasses().size(), classes.size());
 
-            CompositeData[] tiers = (CompositeData[]) SERVER.getAttribute(name, "Tiers");
-            assertEquals("small,medium,large,huge", Arrays.stream(tiers).map(t -> (String) t.get("tier"))
-                    .collect(Collectors.joining(",")));
-            for (CompositeData tier : tiers) {
+            TabularData tiers = (TabularData) SERVER.getAttribute(name, "Tiers");
+            assertEquals(Set.of("small", "medium", "large", "huge"), tiers.values().stream()
+                    .map(t -> (String) ((CompositeData) t).get("key")).collect(Collectors.toSet()));
+            for (Object row : tiers.values()) {
+                CompositeData tier = (CompositeData) ((CompositeData) row).get("value");
                 assertEquals(1L, tier.get("blocksInUse"), tier.get("tier") + " holds one block");
             }
-            assertEquals((long) (2 << 20), tiers[3].get("bytesInUse"));
+            assertEquals((long) (2 << 20), ((CompositeData) tiers.get(new Object[] {"huge"}).get("value"))
+                    .get("bytesInUse"));
             CompositeData largeTier = (CompositeData) SERVER.getAttribute(name, "LargeTier");
             assertEquals(1L, largeTier.get("liveBlocks"));
             CompositeData hugeTier = (CompositeData) SERVER.getAttribute(name, "HugeTier");
@@ -80,6 +93,41 @@ class OffPoolMBeansTest {
     }
 
     @Test
+    void everyAttributeAndOperationHasADescriptionAndEveryFigureAUnit() throws Exception {
+        try (OffPool pool = OffPool.builder().name("jmx-described").build();
+             OffPoolMBeans.Registration beans = OffPoolMBeans.register(pool)) {
+            for (ObjectName name : List.of(beans.allocatorBean(), beans.bufferPoolBean())) {
+                MBeanInfo info = SERVER.getMBeanInfo(name);
+                assertFalse(info.getDescription().isBlank(), name + " describes itself");
+                for (MBeanAttributeInfo a : info.getAttributes()) {
+                    assertFalse(a.getDescription().equals(a.getName()) || a.getDescription().isBlank(),
+                            name + " " + a.getName() + ": " + a.getDescription());
+                    if (a.getType().equals("long")) {
+                        assertTrue(a.getDescriptor().getFieldValue("units") instanceof String,
+                                name + " " + a.getName() + " has a unit");
+                    }
+                }
+                for (MBeanOperationInfo o : info.getOperations()) {
+                    assertFalse(o.getDescription().equals(o.getName()) || o.getDescription().isBlank(),
+                            name + " " + o.getName());
+                }
+            }
+            MBeanInfo allocator = SERVER.getMBeanInfo(beans.allocatorBean());
+            MBeanAttributeInfo reserved = Arrays.stream(allocator.getAttributes())
+                    .filter(a -> a.getName().equals("ReservedBytes")).findFirst().orElseThrow();
+            assertEquals("bytes", reserved.getDescriptor().getFieldValue("units"));
+            assertEquals("Bytes reserved from the page source, over all tiers [bytes]", reserved.getDescription());
+            MBeanOperationInfo map = Arrays.stream(allocator.getOperations())
+                    .filter(o -> o.getName().equals("writeOccupancyMap")).findFirst().orElseThrow();
+            assertEquals("file", map.getSignature()[0].getName(), "the parameter is named, not p0");
+            assertTrue(map.getSignature()[0].getDescription().contains("monitored JVM"));
+            assertEquals(AllocatorMXBean.NO_LIMIT, SERVER.getAttribute(beans.allocatorBean(), "ReservedBytesLimit"),
+                    "no limit reads -1, not Long.MAX_VALUE");
+            assertTrue(SERVER.isInstanceOf(beans.allocatorBean(), AllocatorMXBean.class.getName()));
+        }
+    }
+
+    @Test
     void bufferPoolBeanStandsBesideTheJdkPools() throws Exception {
         try (OffPool pool = OffPool.builder().name("jmx-buffers").build();
              OffPoolMBeans.Registration beans = OffPoolMBeans.register(pool)) {
@@ -88,6 +136,12 @@ class OffPoolMBeansTest {
             Set<ObjectName> pools = SERVER.queryNames(new ObjectName("java.nio:type=BufferPool,*"), null);
             assertTrue(pools.contains(new ObjectName("java.nio:type=BufferPool,name=direct")), pools.toString());
             assertTrue(pools.contains(name), "a query for the JDK's pools finds offpool's too: " + pools);
+            String direct = pools.stream().filter(n -> n.getKeyProperty("name").equals("direct")).findFirst()
+                    .orElseThrow().getKeyPropertyListString();
+            String ours = pools.stream().filter(n -> n.equals(name)).findFirst().orElseThrow()
+                    .getKeyPropertyListString();
+            assertEquals(direct.replace("direct", "offpool-jmx-buffers"), ours,
+                    "the keys in the JDK's own order, which exporters name metrics by");
 
             long a = pool.allocateAddress(100);
             long b = pool.allocateAddress(100);
@@ -102,6 +156,37 @@ class OffPoolMBeansTest {
             pool.freeAddress(a);
             pool.freeAddress(b);
             assertEquals(0, proxy.getCount());
+        }
+    }
+
+    @Test
+    void underTheAgentTheGlobalPoolLeavesOutWhatTheJdksDirectPoolCountsAndOthersKeepAll() throws Exception {
+        AgentBeanTest.FakeAgent agent = new AgentBeanTest.FakeAgent();
+        long block = OffPool.global().allocateAddress(64 << 10);
+        try (OffPool other = OffPool.builder().name("jmx-no-agent").build();
+             OffPoolMBeans.Registration beans = OffPoolMBeans.register(OffPool.global())) {
+            long otherBlock = other.allocateAddress(100);
+            try (AutoCloseable feed = RedirectSource.publish(agent)) {
+                agent.totals = new RedirectSource.Totals(1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 40_000, 1L << 30);
+                PoolStats s = OffPool.global().stats();
+                BufferPoolUsage usage = BufferPoolUsage.of(OffPool.global());
+                assertEquals(s.reservedBytes() - 40_000, usage.memoryUsedBytes(),
+                        "reserved less the redirected live bytes, which the direct pool counts");
+                long capacity = s.bytesInAllocatedBlocks() + s.large().bytesInLiveBlocks() + s.huge().bytesRequested();
+                assertEquals(capacity - 40_000, usage.totalCapacityBytes());
+                assertEquals(usage.memoryUsedBytes(), SERVER.getAttribute(beans.bufferPoolBean(), "MemoryUsed"));
+                assertEquals(other.reservedBytes(), BufferPoolUsage.of(other).memoryUsedBytes(),
+                        "the agent redirects into the global allocator only");
+                assertEquals(1, BufferPoolUsage.of(other).count());
+                agent.totals = new RedirectSource.Totals(1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, Long.MAX_VALUE / 2,
+                        1L << 30);
+                assertEquals(0, BufferPoolUsage.of(OffPool.global()).memoryUsedBytes(), "never below 0");
+            }
+            assertEquals(OffPool.global().reservedBytes(), BufferPoolUsage.of(OffPool.global()).memoryUsedBytes(),
+                    "without the agent: all of it");
+            other.freeAddress(otherBlock);
+        } finally {
+            OffPool.global().freeAddress(block);
         }
     }
 

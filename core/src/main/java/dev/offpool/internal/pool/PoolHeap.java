@@ -577,6 +577,7 @@ public final class PoolHeap {
         Pool first = batch.get(from);
         Chunk chunk = first.arena.chunk;
         try {
+            Object discardEvent = HeapEvents.beginDiscard();
             if (chunk.discard(first.offset, (long) pools * poolSize)) {
                 poolsDiscarded += pools;
                 if (chunk.discardLeavesZeros()) {
@@ -587,8 +588,8 @@ public final class PoolHeap {
                 for (int i = from; i < from + pools; i++) {
                     batch.get(i).discarded = true;
                 }
-                HeapEvents.pagesDiscarded(reservedBytes.allocatorName(), first.address, (long) pools * poolSize,
-                        pools, poolSize);
+                HeapEvents.pagesDiscarded(discardEvent, reservedBytes.allocatorName(), first.address,
+                        (long) pools * poolSize, pools, poolSize);
             } else {
                 discarding = false;
             }
