@@ -4,6 +4,7 @@
 # each in a server JVM of its own; then renders the plots and figures.md.
 #
 #   benchmarks/servers.sh full                  the runs to quote, on a quiet machine: 3 rounds of 20 s (about 80 min)
+#   benchmarks/servers.sh short                 3 rounds of 10 s, with --only for a subset when time is short
 #   benchmarks/servers.sh quick                 smoke run: 1 round of 3 s (about 9 minutes); not numbers to quote
 #   benchmarks/servers.sh quick --only 'jetty-non-pooling-(16k|echo)'
 #                                               --only REGEX picks runs by <configuration>-<endpoint>
@@ -24,13 +25,13 @@ source "$here/jvm-setup.sh"
 
 mode=full
 case "${1:-}" in
-    quick | full) mode=$1; shift ;;
+    quick | short | full) mode=$1; shift ;;
 esac
 only=""
 while (($#)); do
     case "$1" in
         --only) only=${2:?"--only needs a regular expression"}; shift 2 ;;
-        *) echo "servers.sh: unknown argument '$1' (quick|full, --only REGEX)" >&2; exit 2 ;;
+        *) echo "servers.sh: unknown argument '$1' (quick|short|full, --only REGEX)" >&2; exit 2 ;;
     esac
 done
 
@@ -38,6 +39,8 @@ done
 # measured durations, its threads and connections.
 if [[ $mode == quick ]]; then
     rounds=1 warmup=1s duration=3s wrk_threads=2 connections=16
+elif [[ $mode == short ]]; then
+    rounds=3 warmup=3s duration=10s wrk_threads=2 connections=32
 else
     rounds=3 warmup=5s duration=20s wrk_threads=2 connections=32
 fi
