@@ -10,7 +10,8 @@ import java.nio.ByteBuffer;
 import static com.example.bufferapps.Checks.check;
 
 /**
- * {@code limit}: run with {@code -XX:MaxDirectMemorySize=100k} and {@code neverRedirect=com.example.bufferapps.FallbackApp$Jdk}:
+ * {@code limit}: run with {@code -XX:MaxDirectMemorySize=100k} and
+ * {@code neverRedirect=com.example.bufferapps.FallbackApp$Jdk}:
  * redirected buffers and the JDK's share the JDK's one limit. {@code fault}: run with -Doffpool.agentFault=allocate;
  * every allocation fails inside the agent and falls back, reserving once.
  */

@@ -69,7 +69,8 @@ class AgentStartupIT {
         assertTrue(result.stderr().startsWith("offpool agent: bad option 'minBytes=abc': not a size"),
                 result::toString);
         for (String key : new String[] {"enabled=", "include=", "exclude=", "minBytes=", "maxBytes=",
-                "slabMaxBytes=", "alwaysRedirect=", "neverRedirect=", "report=", "reportTo=", "honourInvokeCleaner=", "sites=", "bufferScope="}) {
+                "slabMaxBytes=", "alwaysRedirect=", "neverRedirect=", "report=", "reportTo=", "honourInvokeCleaner=",
+                "sites=", "bufferScope="}) {
             assertTrue(result.stderr().contains("  " + key), () -> key + " not listed:\n" + result);
         }
         assertTrue(!result.stdout().contains("holding"), "the app must not have run:\n" + result);

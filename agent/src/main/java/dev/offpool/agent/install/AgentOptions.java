@@ -35,7 +35,8 @@ import java.util.Properties;
  * @param map                 where the occupancy map is written, or null
  */
 record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int maxBytes, int slabMaxBytes,
-                    List<String> passThrough, List<String> alwaysRedirect, List<String> neverRedirect, long reportIntervalMillis, String reportTo, boolean honourInvokeCleaner,
+                    List<String> passThrough, List<String> alwaysRedirect, List<String> neverRedirect,
+                    long reportIntervalMillis, String reportTo, boolean honourInvokeCleaner,
                     boolean sites, boolean regionScope, boolean jmx, String map) {
 
     /** The prefix of the system properties that set options. */
@@ -89,7 +90,8 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
             Redirected and JDK direct buffers share one limit: the JDK's, -XX:MaxDirectMemorySize or its default.""";
 
     private static final List<String> KEYS = List.of("enabled", "include", "exclude", "minBytes", "maxBytes",
-            "slabMaxBytes", "passThrough", "alwaysRedirect", "neverRedirect", "report", "reportTo", "honourInvokeCleaner", "sites", "bufferScope", "jmx", "map");
+            "slabMaxBytes", "passThrough", "alwaysRedirect", "neverRedirect", "report", "reportTo",
+            "honourInvokeCleaner", "sites", "bufferScope", "jmx", "map");
 
     /**
      * Reads the options.
@@ -139,7 +141,8 @@ record AgentOptions(boolean enabled, ClassSelection selection, int minBytes, int
         boolean regionScope = reader.choice("bufferScope", "global", "global", "region").equals("region");
         boolean jmx = reader.bool("jmx", true);
         String map = values.containsKey("map") ? reader.text("map", null) : null;
-        return new AgentOptions(enabled, selection, minBytes, maxBytes, slabMaxBytes, passThrough, always, never, report, reportTo,
+        return new AgentOptions(enabled, selection, minBytes, maxBytes, slabMaxBytes, passThrough, always, never,
+                report, reportTo,
                 honour,
                 sites, regionScope, jmx, map);
     }

@@ -12,9 +12,10 @@ import java.util.Set;
 /**
  * Skips classes that cannot hold a call site to redirect before Byte Buddy parses them. A class that calls
  * {@code allocateDirect} (or {@code invokeCleaner}) has that name as a UTF-8 entry of its constant pool, so a class
- * file that lacks the bytes (nor the name of a pass-through helper's class, which its callers hold) needs no work: most classes of an application are rejected by one scan of their bytes
- * instead of a parse and a rewrite. Classes that contain the bytes go to Byte Buddy, which decides precisely, after
- * {@link CallLines} has read the lines of their calls.
+ * file that lacks the bytes (nor the name of a pass-through helper's class, which its callers hold) needs no work:
+ * most classes of an application are rejected by one scan of their bytes instead of a parse and a rewrite. Classes
+ * that contain the bytes go to Byte Buddy, which decides precisely, after {@link CallLines} has read the lines of
+ * their calls.
  */
 final class ConstantPoolFilter extends ResettableClassFileTransformer.WithDelegation {
     private static final byte[] ALLOCATE_DIRECT = "allocateDirect".getBytes(StandardCharsets.UTF_8);

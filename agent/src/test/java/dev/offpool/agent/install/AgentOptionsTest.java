@@ -42,7 +42,8 @@ class AgentOptionsTest {
     @Test
     void everyKeyIsReadInItsForm() {
         AgentOptions options = parse("enabled=false,include=com.acme.*:org.x.Y,exclude=,minBytes=2k,maxBytes=1m,"
-                + "slabMaxBytes=4k,alwaysRedirect=com.acme.Hot*,neverRedirect=com.acme.Pool:org.y.*,report=250ms,reportTo=/tmp/r.txt,honourInvokeCleaner=false,sites=false,"
+                + "slabMaxBytes=4k,alwaysRedirect=com.acme.Hot*,neverRedirect=com.acme.Pool:org.y.*,report=250ms,"
+                + "reportTo=/tmp/r.txt,honourInvokeCleaner=false,sites=false,"
                 + "bufferScope=region,jmx=false,map=/tmp/m.html");
         assertFalse(options.enabled());
         assertEquals(List.of("com.acme.*", "org.x.Y"), options.selection().include());

@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * test allocates on a thread of its own that ends, so that its slabs can go back.
  */
 class SlabAllocatorTest {
-    private static final int SITE = CallSites.register(SlabAllocatorTest.class.getName(), "test()", 0, -1, CallSites.Forced.NO);
+    private static final int SITE = CallSites.register(SlabAllocatorTest.class.getName(), "test()", 0, -1,
+            CallSites.Forced.NO);
 
     private final AtomicLong reserved = new AtomicLong();
     private final List<Throwable> failures = new CopyOnWriteArrayList<>();

@@ -65,7 +65,8 @@ public record AgentCounters(long redirected, long keptOnJdk, long refusedAtLimit
         }
         List<String> lines = text.substring(start).lines().toList();
         return new AgentCounters(counter(lines, "# direct buffers redirected"),
-                counter(lines, "# kept on the JDK's path (site mode)"), counter(lines, "# refused at the JDK's limit (OOME)"),
+                counter(lines, "# kept on the JDK's path (site mode)"),
+                counter(lines, "# refused at the JDK's limit (OOME)"),
                 counter(lines, "# fell back to the JDK"), counter(lines, "# outside minBytes..maxBytes (JDK's)"),
                 counter(lines, "# freed by the GC"), counter(lines, "# freed explicitly"));
     }
