@@ -32,8 +32,8 @@ public final class ServerReport {
     /** What the agent can see of Netty's buffers (docs/WORKLOADS.md, "Netty and the agent"), under the table. */
     static final String NETTY_NOTE = "Netty 4.2 on JDK 25: with `Unsafe` usable (`netty-default`, "
             + "`netty-unpooled-unsafe`) Netty allocates with `ByteBuffer.allocateDirect`, which the agent redirects, "
-            + "and frees through a `MethodHandle` to `Unsafe.invokeCleaner`, which the agent does not see, so its "
-            + "redirected buffers wait for the GC; with `-Dio.netty.noUnsafe=true` (`netty-unpooled`) Netty takes "
+            + "and frees through a `MethodHandle` to `Unsafe.invokeCleaner`, which frees a redirected buffer at once "
+            + "(the agent's check is in that method); with `-Dio.netty.noUnsafe=true` (`netty-unpooled`) Netty takes "
             + "its memory from `malloc` through the FFM linker, and only the server's own `/direct16k` buffers are "
             + "redirected.";
     private static final String AGENT = "agent";
