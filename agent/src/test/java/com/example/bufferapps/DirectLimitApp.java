@@ -82,6 +82,11 @@ public final class DirectLimitApp {
         check("pageAlignedBuffersAreTheJdks", !Redirects.isRedirected(buffer) && address % 4096 == 0, address);
         check("theReportSaysWhy", Redirects.report().contains("nothing is redirected: -Dsun.nio.PageAlignDirectMemory"),
                 Redirects.report());
+        check("theSiteIsStillAccountedAndSaysWhy", Redirects.sites().stream().anyMatch(site -> site.method()
+                .equals("pageAligned()") && !site.redirected() && site.liveBuffers() == 1
+                && site.reason().startsWith("kept on the JDK's path: -Dsun.nio.PageAlignDirectMemory")),
+                Redirects.sites());
+        java.lang.ref.Reference.reachabilityFence(buffer);
     }
 
     private static void tiny(int limit) {

@@ -265,7 +265,7 @@ public final class Redirector {
      * @throws IllegalArgumentException if {@code capacity} is negative (thrown by the JDK's own path)
      */
     public ByteBuffer allocate(int capacity, int site) {
-        if (capacity < minBytes || capacity > maxBytes || !budget) {
+        if (capacity < minBytes || capacity > maxBytes) {
             outsideSizeRange.increment();
             return ByteBuffer.allocateDirect(capacity);
         }
@@ -277,6 +277,14 @@ public final class Redirector {
                 counters = CallSites.site(site);
                 caller[0] = 0;
             }
+        }
+        if (!budget) {
+            if (counters.redirected) {
+                // Said once per site; the policy does not run without the budget, so nothing moves it back.
+                counters.reason = "kept on the JDK's path: " + notRedirecting;
+                counters.redirected = false;
+            }
+            return keptOnJdk(capacity, site, counters);
         }
         if (!counters.redirected) {
             return keptOnJdk(capacity, site, counters);
@@ -499,7 +507,7 @@ public final class Redirector {
                 Reference<? extends ByteBuffer> reference = queue.remove(QUIET_MILLIS);
                 if (reference == epochSentinel) {
                     epochSentinel = new WeakReference<>(ByteBuffer.allocate(0), queue);
-                    if (sites) {
+                    if (sites && budget) {
                         policy.epoch();
                     }
                 } else if (reference instanceof BlockRecord record) {
